@@ -1,0 +1,5 @@
+import sys
+
+from gradfix.cli import main
+
+sys.exit(main())

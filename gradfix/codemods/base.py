@@ -1,0 +1,53 @@
+"""What every codemod is: a self-describing rewrite of one module's source text."""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass, field
+from typing import ClassVar, Optional
+
+from gradfix.types import Cause, Safety
+
+
+@dataclass(frozen=True)
+class Focus:
+    """Where the probe saw missing gradients: the lines of the ``tape.gradient`` calls in this file
+    and the names of the sources that got ``None``. ``None`` instead of a Focus means "every
+    gradient call in the file"."""
+
+    lines: frozenset[int] = frozenset()
+    variables: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Example:
+    """A before/after pair; ``after == before`` means the codemod must leave the code alone."""
+
+    before: str
+    after: str
+    title: str = ""
+
+
+def Unchanged(code: str, title: str = "") -> Example:
+    return Example(before=code, after=code, title=title)
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    """A codemod's answer: the new source (equal to the old one when it declined) and notes."""
+
+    code: str
+    changed: bool
+    notes: tuple[str, ...] = field(default=())
+
+
+class Codemod(abc.ABC):
+    NAME: ClassVar[str]
+    DESCRIPTION: ClassVar[str]
+    CAUSES: ClassVar[tuple[Cause, ...]]
+    SAFETY: ClassVar[Safety]
+    EXAMPLES: ClassVar[tuple[Example, ...]]
+
+    @abc.abstractmethod
+    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
+        """Return the rewritten source. Never raises for code it does not understand: declines."""

@@ -1,0 +1,225 @@
+"""Values that flow between gradfix's stages.
+
+Everything here is a frozen dataclass or an enum: stages return these, only the CLI turns them into
+text and exit codes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional, Union
+
+
+class Cause(str, enum.Enum):
+    """Why a variable got no gradient (the words of the JSON contract)."""
+
+    OUTSIDE_TAPE = "outside_tape"
+    NUMPY_IN_GRAPH = "numpy_in_graph"
+    NON_DIFFERENTIABLE_OP = "non_differentiable_op"
+    ASSIGN_OR_SCATTER = "assign_or_scatter"
+    INT_DTYPE = "int_dtype"
+    UNWATCHED_TENSOR = "unwatched_tensor"
+    VARIABLE_REPLACED = "variable_replaced"
+    LOSS_DISCONNECTED = "loss_disconnected"
+    OTHER = "other"
+
+
+class Safety(str, enum.Enum):
+    """SAFE codemods keep every value (verified by an equal loss); UNSAFE ones may change values."""
+
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+# --------------------------------------------------------------------------- what the probe saw
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One frame of a user file (paths are the user's, not the sandbox's)."""
+
+    path: str
+    line: int
+    function: str
+
+
+@dataclass(frozen=True)
+class SourceRecord:
+    """One source of a ``tape.gradient`` call and what it got."""
+
+    name: str  # best user-facing name: the Python name bound to it ("w", "self.w") or Keras path
+    dtype: str
+    shape: tuple[int | None, ...] | None
+    is_variable: bool
+    trainable: bool
+    has_gradient: bool
+    finite: bool = True  # meaningful only when has_gradient
+    norm: float | None = None  # L2 norm of the gradient, when there is one
+    var_name: str = ""  # TensorFlow's own name/path of the variable
+
+
+@dataclass(frozen=True)
+class GradientCall:
+    """One ``GradientTape.gradient`` call as recorded by the probe."""
+
+    path: str  # innermost user file on the stack
+    line: int
+    stack: tuple[Frame, ...]  # user frames, outermost first
+    target_type: str  # "tensor", "numpy", "python", "none", ...
+    loss: float | None  # target value when it is a scalar
+    sources: tuple[SourceRecord, ...]
+    error: str | None = None  # the exception tape.gradient raised, if any
+
+    @property
+    def missing(self) -> tuple[SourceRecord, ...]:
+        return tuple(s for s in self.sources if not s.has_gradient)
+
+
+@dataclass(frozen=True)
+class ProbeError:
+    """An exception that escaped the user's program (not the probe's stop signal)."""
+
+    type: str
+    message: str
+    stack: tuple[Frame, ...]  # user frames of the traceback, outermost first
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """Everything one run of a training step told us."""
+
+    status: str  # "ok" (stopped after the step or ran to the end), "timeout", "crashed"
+    gradient_calls: tuple[GradientCall, ...]
+    error: ProbeError | None = None
+    exit_code: int | None = None  # sys.exit code / signal, when the program ended that way
+    optimizer_applied: bool = False
+    stopped: str = ""  # why the probe stopped the program ("next-step", "optimizer-error", ...)
+    output: str = ""  # tail of the program's stdout+stderr
+    seconds: float = 0.0
+
+    @property
+    def missing_count(self) -> int:
+        return sum(len(c.missing) for c in self.gradient_calls)
+
+    @property
+    def all_finite(self) -> bool:
+        return all(s.finite for c in self.gradient_calls for s in c.sources if s.has_gradient)
+
+    @property
+    def first_loss(self) -> float | None:
+        return self.gradient_calls[0].loss if self.gradient_calls else None
+
+
+# --------------------------------------------------------------------------- diagnosis
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One variable without a gradient, explained."""
+
+    path: str  # file of the gradient call
+    line: int  # line of the gradient call
+    variable: str
+    cause: Cause
+    message: str  # one sentence, plain words
+    cause_line: int | None = None  # where the cause lives (e.g. the statement before the tape)
+    cause_path: str | None = None  # file of cause_line when it differs from path
+
+
+# --------------------------------------------------------------------------- proposals
+
+
+@dataclass(frozen=True)
+class FilePatch:
+    """The new text of one file."""
+
+    path: Path
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A candidate repair: one or more codemods applied in order."""
+
+    codemods: tuple[str, ...]
+    safety: Safety
+    patches: tuple[FilePatch, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return "+".join(self.codemods)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The verifier's judgement of one proposal."""
+
+    proposal: Proposal
+    accepted: bool
+    reason: str  # why it failed, or "verified"
+    result: ProbeResult | None = None
+    zero_gradients: tuple[str, ...] = ()  # variables whose gradient is identically zero
+
+
+# --------------------------------------------------------------------------- per-file outcomes
+
+
+@dataclass(frozen=True)
+class Healthy:
+    """Every variable already gets a gradient."""
+
+    path: Path
+    probe: ProbeResult
+
+
+@dataclass(frozen=True)
+class Repaired:
+    """A verified fix exists. ``written`` says whether apply wrote it."""
+
+    path: Path
+    probe: ProbeResult
+    findings: tuple[Finding, ...]
+    verdict: Verdict
+    tried: tuple[Verdict, ...]
+    written: bool = False
+
+
+@dataclass(frozen=True)
+class Unrepaired:
+    """Gradients are missing and no candidate could be applied (maybe one exists but is unsafe)."""
+
+    path: Path
+    probe: ProbeResult
+    findings: tuple[Finding, ...]
+    tried: tuple[Verdict, ...]
+    suggestion: Verdict | None = None  # a verified unsafe fix, shown but not applied
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The program could not be examined (input error, crash before any gradient, timeout)."""
+
+    path: Path
+    error: str  # one line
+    probe: ProbeResult | None = None
+
+
+Outcome = Union[Healthy, Repaired, Unrepaired, Failed]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What the user asked for."""
+
+    script_args: tuple[str, ...] = ()
+    timeout: float = 120.0
+    device: str = "cpu"  # cpu | gpu | auto
+    isolation: str = "auto"  # auto | fork | spawn
+    unsafe_fixes: bool = False
+    max_rounds: int = 3
+    python: Optional[str] = None
+    extra: dict = field(default_factory=dict)
