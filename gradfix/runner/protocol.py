@@ -1,0 +1,55 @@
+"""Turning the probe's JSON result into gradfix's value types."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from gradfix.types import Frame, GradientCall, ProbeError, ProbeResult, SourceRecord
+
+
+def _frames(raw: list[dict], unplace: Callable[[str], str]) -> tuple[Frame, ...]:
+    return tuple(Frame(unplace(f["path"]), int(f["line"]), f.get("function", "")) for f in raw)
+
+
+def _source(raw: dict) -> SourceRecord:
+    shape = raw.get("shape")
+    return SourceRecord(
+        name=raw.get("name", "<tensor>"),
+        dtype=raw.get("dtype", "?"),
+        shape=tuple(shape) if shape is not None else None,
+        is_variable=bool(raw.get("is_variable")),
+        trainable=bool(raw.get("trainable")),
+        has_gradient=bool(raw.get("has_gradient")),
+        finite=bool(raw.get("finite", True)),
+        norm=raw.get("norm"),
+        var_name=raw.get("var_name") or "",
+    )
+
+
+def parse_result(raw: dict, unplace: Callable[[str], str], output: str = "") -> ProbeResult:
+    calls = tuple(
+        GradientCall(
+            path=unplace(c.get("path", "")),
+            line=int(c.get("line", 0)),
+            stack=_frames(c.get("stack", []), unplace),
+            target_type=c.get("target_type", "?"),
+            loss=c.get("loss"),
+            sources=tuple(_source(s) for s in c.get("sources", [])),
+            error=c.get("error"),
+        )
+        for c in raw.get("gradient_calls", [])
+    )
+    err = raw.get("error")
+    error = None
+    if err:
+        error = ProbeError(err.get("type", "Error"), err.get("message", ""), _frames(err.get("stack", []), unplace))
+    return ProbeResult(
+        status=raw.get("status", "ok"),
+        gradient_calls=calls,
+        error=error,
+        exit_code=raw.get("exit_code"),
+        optimizer_applied=bool(raw.get("optimizer_applied")),
+        stopped=raw.get("stopped", ""),
+        output=output,
+        seconds=float(raw.get("seconds", 0.0)),
+    )

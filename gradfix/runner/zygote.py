@@ -1,0 +1,78 @@
+"""The zygote: imports TensorFlow once, then forks a fresh child per run.
+
+Runs under the user's interpreter by path (``python zygote.py DEVICE``); must not import gradfix.
+Protocol, one JSON object per line: the parent writes a request (see probe.py) with ``timeout``;
+the zygote answers ``{"status": "ok"|"timeout"|"crashed", "exit_code", "signal"}`` after the child
+has ended. The first line it writes is ``{"ready": true, ...}``. Its own stdout is kept for the
+protocol; anything else printed goes to stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import probe  # noqa: E402  (the sibling file, not a package import)
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def serve(request: dict) -> dict:
+    pid = os.fork()
+    if pid == 0:  # the child: a clean copy of the zygote's interpreter
+        try:
+            os.setsid()
+            probe.child_main(request)
+        finally:
+            os._exit(0)
+    deadline = time.monotonic() + float(request.get("timeout", 120))
+    delay = 0.002
+    while True:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            _kill_group(pid)
+            os.waitpid(pid, 0)
+            return {"status": "timeout", "exit_code": None, "signal": signal.SIGKILL}
+        time.sleep(delay)
+        delay = min(delay * 1.5, 0.05)
+    _kill_group(pid)  # background processes the program left behind
+    if os.WIFSIGNALED(status):
+        return {"status": "crashed", "exit_code": None, "signal": os.WTERMSIG(status)}
+    return {"status": "ok", "exit_code": os.WEXITSTATUS(status), "signal": None}
+
+
+def main() -> int:
+    device = sys.argv[1] if len(sys.argv) > 1 else "cpu"
+    proto_out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    try:
+        probe.preload(device)
+    except Exception as exc:  # TensorFlow missing or broken in this interpreter
+        proto_out.write(json.dumps({"ready": False, "error": f"{type(exc).__name__}: {exc}"}) + "\n")
+        return 3
+    import tensorflow as tf
+
+    proto_out.write(json.dumps({"ready": True, "tensorflow": tf.__version__, "pid": os.getpid()}) + "\n")
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        request = json.loads(line)
+        proto_out.write(json.dumps(serve(request)) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
