@@ -1,0 +1,63 @@
+"""Reading a Python file so that it can be written back exactly as it was, plus our change."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import tokenize
+from dataclasses import dataclass
+from pathlib import Path
+
+import libcst as cst
+
+from gradfix.errors import InputError
+
+MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    data: bytes  # the bytes on disk, as read
+    text: str  # decoded, newlines untouched
+    encoding: str
+    bom: bool
+
+    def encode(self, text: str) -> bytes:
+        """Bytes for ``text`` in this file's encoding (and BOM)."""
+        body = text.encode(self.encoding)
+        return (codecs.BOM_UTF8 + body) if self.bom else body
+
+
+def load(path: Path) -> SourceFile:
+    """Read and parse ``path``; raise InputError with one clear line when that is impossible."""
+    if not path.exists():
+        raise InputError(f"{path}: no such file")
+    if path.is_dir():
+        raise InputError(f"{path}: is a directory")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    if len(data) > MAX_BYTES:
+        raise InputError(f"{path}: file too large ({len(data) // 1024} KiB; limit {MAX_BYTES // 1024} KiB)")
+    if b"\0" in data:
+        raise InputError(f"{path}: binary file, not Python source")
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        raise InputError(f"{path}: {exc}") from exc
+    bom = data.startswith(codecs.BOM_UTF8)
+    body = data[len(codecs.BOM_UTF8):] if bom else data
+    encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    try:
+        text = body.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise InputError(f"{path}: not valid {encoding} text (declare the encoding with a "
+                         f"'# -*- coding: ... -*-' line)") from exc
+    try:
+        cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        raise InputError(f"{path}:{exc.raw_line}:{exc.raw_column + 1}: syntax error: "
+                         f"{exc.message.splitlines()[0]}") from exc
+    return SourceFile(path=path, data=data, text=text, encoding=encoding, bom=bom)
