@@ -51,3 +51,13 @@ class Codemod(abc.ABC):
     @abc.abstractmethod
     def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
         """Return the rewritten source. Never raises for code it does not understand: declines."""
+
+
+def declined(source: str, *notes: str) -> Rewrite:
+    """The answer of a codemod that leaves ``source`` alone (with an optional reason)."""
+    return Rewrite(code=source, changed=False, notes=tuple(notes))
+
+
+def finished(source: str, code: str, notes: tuple[str, ...] = ()) -> Rewrite:
+    """The answer for a rewrite that produced ``code`` from ``source``."""
+    return Rewrite(code=code, changed=code != source, notes=notes)

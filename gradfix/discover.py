@@ -1,0 +1,50 @@
+"""Which files a command looks at: the files named, and the training scripts in folders named."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from gradfix.errors import InputError
+from gradfix.runner.sandbox import SKIP_DIRS
+
+TRAINING = re.compile(rb"GradientTape|\.fit\(|train_step")
+
+
+def _python_files(folder: Path) -> list[Path]:
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+        found += [Path(root) / f for f in sorted(files) if f.endswith(".py")]
+    return found
+
+
+def _is_training_script(path: Path) -> bool:
+    try:
+        return TRAINING.search(path.read_bytes()) is not None
+    except OSError:
+        return False
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files to examine, in a stable order. A file named directly is always examined (its problems
+    are reported for it); a folder contributes its training scripts. Raises InputError when a path
+    does not exist or a folder holds no Python file."""
+    out: list[Path] = []
+    for path in paths:
+        if not path.exists() and not path.is_symlink():
+            raise InputError(f"{path}: no such file or directory")
+        if path.is_dir():
+            files = _python_files(path)
+            if not files:
+                raise InputError(f"{path}: no Python files in this folder")
+            scripts = [f for f in files if _is_training_script(f)]
+            if not scripts:
+                raise InputError(f"{path}: no training script here (no file uses GradientTape, "
+                                 f"model.fit or train_step)")
+            out += scripts
+        else:
+            out.append(path)
+    return list(dict.fromkeys(out))

@@ -1,0 +1,142 @@
+"""Rendering outcomes as text and JSON. Pure functions: strings in, strings out; the CLI prints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+from gradfix.diff import display_path, patch_diff
+from gradfix.types import (
+    Failed, Finding, Healthy, Outcome, ProbeResult, Proposal, Repaired, Unrepaired, Verdict,
+)
+
+STATUS = {Healthy: "healthy", Repaired: "repaired", Unrepaired: "unrepaired", Failed: "error"}
+
+
+def proposal_diff(proposal: Proposal) -> str:
+    return patch_diff((p.path, p.before, p.after) for p in proposal.patches)
+
+
+def _name(path: str | Path) -> str:
+    return display_path(Path(path))
+
+
+def finding_line(f: Finding, tail: str) -> str:
+    where = ""
+    if f.cause_line is not None:
+        where = f" ({_name(f.cause_path) + ':' if f.cause_path and f.cause_path != f.path else 'line '}{f.cause_line})"
+    return f"{_name(f.path)}:{f.line}: {f.variable} has no gradient — {f.message}{where}; {tail}"
+
+
+def text_lines(outcome: Outcome, dry_run: bool = False, unsafe_fixes: bool = False) -> list[str]:
+    """Human lines for one file (diagnostics; diffs are separate)."""
+    if isinstance(outcome, Healthy):
+        return []
+    if isinstance(outcome, Failed):
+        return [f"error: {outcome.error}"]
+    if isinstance(outcome, Repaired):
+        verb = "fixed by" if outcome.written else "fixable by"
+        tail = f"{verb} {outcome.verdict.proposal.label}"
+        if outcome.verdict.proposal.safety.value == "unsafe":
+            tail += " (unsafe)"
+        lines = [finding_line(f, tail) for f in outcome.findings]
+        lines += _zero_warnings(outcome.path, outcome.verdict)
+        return lines
+    assert isinstance(outcome, Unrepaired)
+    if outcome.suggestion is not None:
+        tail = (f"unsafe fix available: {outcome.suggestion.proposal.label} "
+                f"(changes values; review it and rerun with --unsafe-fixes)")
+    else:
+        tail = "no verified fix"
+    lines = [finding_line(f, tail) for f in outcome.findings]
+    if outcome.suggestion is None:
+        lines += [f"  tried {v.proposal.label}: {v.reason}" for v in outcome.tried]
+        if not outcome.tried:
+            lines.append("  no codemod applies to this code")
+    return lines
+
+
+def _zero_warnings(path: Path, verdict: Verdict) -> list[str]:
+    return [f"warning: {_name(path)}: the gradient of {name} is identically zero after the fix "
+            f"(the error may be silenced rather than fixed)" for name in verdict.zero_gradients]
+
+
+def summary(outcomes: Sequence[Outcome], applied: bool) -> str:
+    missing = sum(len(o.findings) for o in outcomes if isinstance(o, (Repaired, Unrepaired)))
+    fixed = sum(len(o.findings) for o in outcomes if isinstance(o, Repaired) and o.written)
+    fixable = sum(len(o.findings) for o in outcomes if isinstance(o, Repaired) and not o.written)
+    errors = sum(isinstance(o, Failed) for o in outcomes)
+    files = len(outcomes)
+    if missing == 0 and errors == 0:
+        return f"All gradients present ({files} file{'s' * (files != 1)} checked)."
+    parts = [f"{missing} missing gradient{'s' * (missing != 1)} in {files} file{'s' * (files != 1)}"]
+    if applied:
+        parts.append(f"{fixed} fixed")
+    if fixable:
+        parts.append(f"{fixable} fixable with `gradfix apply`" if not applied else f"{fixable} fixable")
+    if errors:
+        parts.append(f"{errors} file{'s' * (errors != 1)} could not be checked")
+    return "Found " + ", ".join(parts) + "."
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _calls(probe: ProbeResult | None) -> list[dict]:
+    if probe is None:
+        return []
+    return [
+        {"path": _name(c.path), "line": c.line, "loss": c.loss, "target_type": c.target_type,
+         "sources": [{"name": s.name, "dtype": s.dtype, "shape": list(s.shape) if s.shape is not None else None,
+                      "has_gradient": s.has_gradient, "finite": s.finite, "norm": s.norm}
+                     for s in c.sources]}
+        for c in probe.gradient_calls
+    ]
+
+
+def _evidence(before: ProbeResult, after: ProbeResult | None) -> dict:
+    variables = []
+    after_calls = after.gradient_calls if after else ()
+    for i, call in enumerate(before.gradient_calls):
+        other = after_calls[i] if i < len(after_calls) else None
+        for j, src in enumerate(call.sources):
+            new = other.sources[j] if other and j < len(other.sources) else None
+            variables.append({"name": src.name, "line": call.line, "before": src.has_gradient,
+                              "after": bool(new and new.has_gradient), "norm_after": new.norm if new else None})
+    return {"loss_before": before.first_loss, "loss_after": after.first_loss if after else None,
+            "variables": variables}
+
+
+def _fix(verdict: Verdict | None, probe: ProbeResult, written: bool) -> dict | None:
+    if verdict is None:
+        return None
+    p = verdict.proposal
+    return {"codemods": list(p.codemods), "safety": p.safety.value, "verified": verdict.accepted,
+            "written": written, "diff": proposal_diff(p), "notes": list(p.notes),
+            "zero_gradients": list(verdict.zero_gradients), "evidence": _evidence(probe, verdict.result)}
+
+
+def file_json(outcome: Outcome) -> dict:
+    probe = getattr(outcome, "probe", None)
+    findings = list(getattr(outcome, "findings", ()))
+    fix = None
+    if isinstance(outcome, Repaired):
+        fix = _fix(outcome.verdict, outcome.probe, outcome.written)
+    elif isinstance(outcome, Unrepaired):
+        fix = _fix(outcome.suggestion, outcome.probe, False)
+    return {
+        "path": _name(outcome.path),
+        "status": STATUS[type(outcome)],
+        "gradient_calls": _calls(probe),
+        "findings": [{"variable": f.variable, "path": _name(f.path), "line": f.line, "cause": f.cause.value,
+                      "cause_line": f.cause_line, "message": f.message} for f in findings],
+        "fix": fix,
+        "tried": [{"codemods": list(v.proposal.codemods), "safety": v.proposal.safety.value,
+                   "verified": v.accepted, "reason": v.reason} for v in getattr(outcome, "tried", ())],
+        "error": outcome.error if isinstance(outcome, Failed) else None,
+    }
+
+
+def to_json(outcomes: Sequence[Outcome]) -> str:
+    return json.dumps({"version": 1, "files": [file_json(o) for o in outcomes]}, indent=2)

@@ -1,0 +1,148 @@
+"""One file through load -> detect -> diagnose -> propose -> verify; the result is a value."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from gradfix.diagnose import diagnose
+from gradfix.errors import InputError
+from gradfix.load import SourceFile, load
+from gradfix.propose import propose
+from gradfix.runner import Runner
+from gradfix.types import (
+    Failed, FilePatch, Healthy, Outcome, ProbeResult, Proposal, Repaired, RunOptions, Safety,
+    Unrepaired, Verdict,
+)
+from gradfix.verify import judge
+
+
+def _failure(path: Path, probe: ProbeResult, timeout: float) -> Failed | None:
+    """A run that tells us nothing about gradients is an input error for this file."""
+    if probe.status == "timeout":
+        return Failed(path, f"{path}: timed out after {timeout:g} s before the first step ended "
+                            f"(raise --timeout)", probe)
+    if probe.status == "device-error" and probe.error:
+        return Failed(path, f"{path}: {probe.error.message}", probe)
+    if probe.status != "ok":
+        detail = probe.error.message if probe.error else probe.status
+        return Failed(path, f"{path}: the program crashed ({detail})", probe)
+    if probe.gradient_calls:
+        return None
+    if probe.error is not None:
+        where = probe.error.stack[-1] if probe.error.stack else None
+        loc = f" at {where.path}:{where.line}" if where else ""
+        return Failed(path, f"{path}: the script raised {probe.error.type}{loc} before computing any "
+                            f"gradient: {probe.error.message}", probe)
+    if probe.exit_code not in (None, 0):
+        return Failed(path, f"{path}: the script exited with status {probe.exit_code} before computing "
+                            f"any gradient", probe)
+    return Failed(path, f"{path}: the script never computed a gradient (no GradientTape.gradient call ran)",
+                  probe)
+
+
+def _is_healthy(probe: ProbeResult) -> bool:
+    return probe.missing_count == 0 and not any(c.error for c in probe.gradient_calls)
+
+
+def _user_files(script: Path, probe: ProbeResult) -> dict[Path, SourceFile]:
+    """The script plus the project's own files the gradient calls and the traceback went through."""
+    project = script.parent.resolve()
+    files = {script.resolve(): load(script)}
+    frames = [f for c in probe.gradient_calls for f in c.stack]
+    frames += list(probe.error.stack) if probe.error else []
+    for frame in frames:
+        path = Path(frame.path).resolve()
+        if path in files or path.suffix != ".py" or project not in path.parents:
+            continue
+        try:
+            files[path] = load(path)
+        except InputError:
+            continue
+    return files
+
+
+def _combine(base: Mapping[Path, str], texts: Mapping[Path, str], prior: tuple[Proposal, ...],
+             cand: Proposal) -> Proposal:
+    """The whole change from the original texts: earlier rounds' fixes plus this candidate."""
+    new = dict(texts)
+    for patch in cand.patches:
+        new[patch.path] = patch.after
+    names = tuple(n for p in (*prior, cand) for n in p.codemods)
+    unsafe = any(p.safety is Safety.UNSAFE for p in (*prior, cand))
+    notes = tuple(n for p in (*prior, cand) for n in p.notes)
+    patches = tuple(FilePatch(p, base[p], new[p]) for p in base if new[p] != base[p])
+    return Proposal(names, Safety.UNSAFE if unsafe else Safety.SAFE, patches, notes)
+
+
+def repair(script: Path, runner: Runner, options: RunOptions) -> Outcome:
+    """Examine ``script`` and find the smallest verified fix. Never writes; never raises for a
+    problem of this one program (that is a Failed value)."""
+    try:
+        load(script)
+        original = runner.run(script, options.script_args, options.timeout)
+        failed = _failure(script, original, options.timeout)
+        if failed:
+            return failed
+        if _is_healthy(original):
+            return Healthy(script, original)
+        sources = _user_files(script, original)
+    except InputError as exc:
+        return Failed(script, str(exc))
+    base = {p: s.text for p, s in sources.items()}
+    findings = diagnose(original, base)
+    texts, probe, prior = dict(base), original, ()
+    tried: list[Verdict] = []
+    suggestion: Verdict | None = None
+    for _ in range(max(1, options.max_rounds)):
+        best: Verdict | None = None
+        round_findings = findings if probe is original else diagnose(probe, texts)
+        for cand in propose(texts, round_findings, probe):
+            whole = _combine(base, texts, prior, cand)
+            patches = {p.path: sources[p.path].encode(p.after) for p in whole.patches}
+            result = runner.run(script, options.script_args, options.timeout, patches=patches)
+            verdict = judge(whole, result, original)
+            tried.append(verdict)
+            if verdict.accepted:
+                if whole.safety is Safety.SAFE or options.unsafe_fixes:
+                    return Repaired(script, original, findings, verdict, tuple(tried))
+                suggestion = suggestion or verdict
+            elif _progress(result, probe) and (best is None or _better(result, best.result)):
+                best = verdict
+        if suggestion is not None or best is None:
+            break
+        texts = {p: t for p, t in base.items()}
+        for patch in best.proposal.patches:
+            texts[patch.path] = patch.after
+        probe, prior = best.result, (best.proposal,)
+    return Unrepaired(script, original, findings, tuple(tried), suggestion)
+
+
+def _progress(result: ProbeResult, before: ProbeResult) -> bool:
+    """A partial fix: the program got as far and fewer sources lack a gradient."""
+    return (result.status == "ok" and len(result.gradient_calls) >= len(before.gradient_calls)
+            and (result.missing_count < before.missing_count
+                 or len(result.gradient_calls) > len(before.gradient_calls)))
+
+
+def _better(a: ProbeResult, b: ProbeResult | None) -> bool:
+    return b is None or (a.missing_count, -len(a.gradient_calls)) < (b.missing_count, -len(b.gradient_calls))
+
+
+def write_fix(outcome: Repaired) -> Repaired:
+    """Write a verified fix to disk, all files or none (raises WriteError, nothing written)."""
+    from dataclasses import replace
+
+    from gradfix.write import WriteError, write_all
+
+    changes = []
+    for patch in outcome.verdict.proposal.patches:
+        try:
+            current = load(patch.path)
+        except InputError as exc:
+            raise WriteError(f"{exc}; nothing written") from exc
+        if current.text != patch.before:
+            raise WriteError(f"{patch.path}: changed on disk since gradfix read it; nothing written")
+        changes.append((patch.path, current.data, current.encode(patch.after)))
+    write_all(changes)
+    return replace(outcome, written=True)

@@ -1,0 +1,53 @@
+"""Judging a candidate by running it (DESIGN.md section 4)."""
+
+from __future__ import annotations
+
+import math
+
+from gradfix.types import ProbeResult, Proposal, Safety, Verdict
+
+REL_TOL = 1e-5
+ABS_TOL = 1e-7
+
+
+def losses_equal(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return True  # nothing to compare: only eager scalars are compared
+    return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+
+
+def failure(result: ProbeResult, original: ProbeResult, proposal: Proposal) -> str | None:
+    """Why ``result`` does not prove ``proposal`` correct, or None when it does."""
+    if result.status == "timeout":
+        return "the patched program timed out"
+    if result.status != "ok":
+        return f"the patched program did not finish its step ({result.status})"
+    if result.error is not None:
+        where = f" at line {result.error.stack[-1].line}" if result.error.stack else ""
+        return f"the patched program raised {result.error.type}{where}: {result.error.message}"
+    if result.exit_code not in (None, 0):
+        return f"the patched program exited with status {result.exit_code}"
+    if not result.gradient_calls:
+        return "the patched program computed no gradient"
+    if len(result.gradient_calls) < len(original.gradient_calls):
+        return (f"the patched program reached {len(result.gradient_calls)} gradient call(s), "
+                f"the original {len(original.gradient_calls)}")
+    missing = [s.name for c in result.gradient_calls for s in c.sources if not s.has_gradient]
+    if missing:
+        return f"still no gradient for {', '.join(dict.fromkeys(missing))}"
+    infinite = [s.name for c in result.gradient_calls for s in c.sources if not s.finite]
+    if infinite:
+        return f"non-finite gradient for {', '.join(dict.fromkeys(infinite))}"
+    if proposal.safety is Safety.SAFE and not losses_equal(original.first_loss, result.first_loss):
+        return (f"the loss changed from {original.first_loss:.9g} to {result.first_loss:.9g}, "
+                f"but {proposal.label} must preserve it")
+    return None
+
+
+def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult) -> Verdict:
+    reason = failure(result, original, proposal)
+    zeros = tuple(dict.fromkeys(
+        s.name for c in result.gradient_calls for s in c.sources if s.has_gradient and s.norm == 0.0
+    ))
+    return Verdict(proposal, accepted=reason is None, reason=reason or "verified", result=result,
+                   zero_gradients=zeros)

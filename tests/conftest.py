@@ -1,0 +1,42 @@
+"""Shared fixtures: one real zygote for the whole session (TensorFlow is imported once)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+
+
+@pytest.fixture(scope="session")
+def runner():
+    from gradfix.runner import Runner
+
+    with Runner(isolation="fork") as r:
+        yield r
+
+
+@pytest.fixture
+def write_script(tmp_path):
+    """Write a dedented script into a fresh folder and return its path."""
+
+    def write(code: str, name: str = "train.py") -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(code), encoding="utf-8")
+        return path
+
+    return write
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """``python -m gradfix ARGS`` as a real process."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return subprocess.run([sys.executable, "-m", "gradfix", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout)
