@@ -1,30 +1,139 @@
-"""Explaining each missing gradient: a cause and a line, from what the probe saw and the code."""
+"""Explaining each missing gradient: a cause and a line, from what the probe saw and the code.
+
+The probe says *which* source got ``None`` at *which* gradient call; the gradient path of that call
+(``analysis.flow``) says *where* the connection to the loss breaks. Checks run from the most to the
+least specific evidence; the first that holds names the cause.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Optional
 
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from gradfix.analysis.access import related
+from gradfix.analysis.flow import Flow, GradientCall as FlowCall, Stmt, analyse
 from gradfix.types import Cause, Finding, GradientCall, ProbeResult, SourceRecord
 
-INT_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool")
+INT_DTYPES = frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool"})
+NON_DIFFERENTIABLE = frozenset({
+    "round", "floor", "ceil", "sign", "argmax", "argmin", "math.round", "math.floor", "math.ceil",
+    "math.sign", "math.argmax", "math.argmin", "equal", "greater", "less", "greater_equal",
+    "less_equal", "math.equal", "math.greater", "math.less", "one_hot", "where", "unique",
+})
+WRITES = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_nd_update",
+                    "scatter_nd_add", "scatter_add", "scatter_sub"})
+
+Explanation = tuple[Cause, str, Optional[int]]
 
 
-def _explain(call: GradientCall, src: SourceRecord) -> tuple[Cause, str]:
-    if call.target_type in ("numpy", "python") or (call.error and "_id" in call.error):
-        return Cause.NUMPY_IN_GRAPH, (f"the target of tape.gradient is a {call.target_type} value, not a "
-                                      f"tensor: NumPy or Python maths cut the tape")
+def _calls_in(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, cst.Call):
+            yield n
+        stack.extend(n.children)
+
+
+def _first(call: FlowCall, test: Callable[[cst.Call], bool]) -> Optional[Stmt]:
+    return call.first_matching(lambda s: any(test(c) for c in _calls_in(s.node)))
+
+
+def _int_cast(flow: Flow) -> Callable[[cst.Call], bool]:
+    def test(c: cst.Call) -> bool:
+        if not flow.names.is_tf(c.func, "cast", "dtypes.cast"):
+            return False
+        dtype = [a.value for a in c.args if a.keyword is None][1:2] or \
+            [a.value for a in c.args if a.keyword and a.keyword.value == "dtype"]
+        return bool(dtype) and (flow.names.is_int_dtype(dtype[0]) or flow.names.is_tf(dtype[0], "bool"))
+    return test
+
+
+def _static(flow: Flow, call: FlowCall, src: SourceRecord) -> Optional[Explanation]:
+    """Causes that the code shows, in order of how sure the evidence is."""
+    names = flow.names
+    stmt = _first(call, lambda c: flow.contains_numpy(c) or any(
+        q.startswith("math.") for q in names.of(c.func)))
+    if stmt and stmt.trainable:
+        return (Cause.NUMPY_IN_GRAPH, "the loss is computed through NumPy or .numpy(), which the tape "
+                "cannot record", stmt.line)
+    outside = call.outside_tape()
+    if outside:
+        first = outside[0]
+        where = "after the tape ends" if first.region == "after" else "before the tape starts"
+        return Cause.OUTSIDE_TAPE, f"computed {where}", first.line
+    stmt = _first(call, lambda c: isinstance(c.func, cst.Attribute) and c.func.attr.value in WRITES
+                  and not related([c.func.value.value if isinstance(c.func.value, cst.Name) else ""],
+                                  call.sources))
+    if stmt and stmt.region == "tape":
+        return (Cause.ASSIGN_OR_SCATTER, "the loss reads a variable written with assign/scatter inside "
+                "the tape, which cuts the tape", stmt.line)
+    stmt = call.first_matching(lambda s: s.region == "tape" and any(
+        names.is_tf(c.func, "Variable") for c in _calls_in(s.node)))
+    if stmt:
+        return (Cause.ASSIGN_OR_SCATTER, "the loss goes through a new tf.Variable created inside the "
+                "tape, which starts a fresh, unconnected value", stmt.line)
+    stmt = _first(call, _int_cast(flow))
+    if stmt:
+        return Cause.NON_DIFFERENTIABLE_OP, "the loss goes through a cast to an integer type", stmt.line
+    stmt = _first(call, lambda c: any(q.startswith("tensorflow.") and q[len("tensorflow."):]
+                                      in NON_DIFFERENTIABLE for q in names.of(c.func)))
+    if stmt:
+        return Cause.NON_DIFFERENTIABLE_OP, "the loss goes through an operation with no gradient", stmt.line
+    return None
+
+
+def _explain(call: GradientCall, src: SourceRecord, flow: Optional[Flow]) -> Explanation:
+    fcall = None
+    if flow is not None:
+        pos = flow.wrapper.resolve(PositionProvider)
+        fcall = next((c for c in flow.calls
+                      if pos[c.node].start.line <= call.line <= pos[c.node].end.line), None)
     if src.dtype in INT_DTYPES:
-        return Cause.INT_DTYPE, f"{src.name} has integer dtype {src.dtype}; only floating-point values get gradients"
+        line = _definition_line(flow, src.name)
+        return Cause.INT_DTYPE, f"it has integer dtype {src.dtype}; only floating-point values get gradients", line
+    if call.target_type in ("numpy", "python") or (call.error and "_id" in call.error):
+        stmt = _first(fcall, lambda c: flow.contains_numpy(c)) if fcall else None
+        return (Cause.NUMPY_IN_GRAPH, f"the target of tape.gradient is a {call.target_type} value, not a "
+                "tensor: NumPy or .numpy() cut the tape", stmt.line if stmt else None)
+    if fcall is not None:
+        found = _static(flow, fcall, src)
+        if found:
+            return found
     if not src.is_variable:
-        return Cause.UNWATCHED_TENSOR, f"{src.name} is a plain tensor the tape does not watch"
-    return Cause.OTHER, "the loss does not reach it through operations the tape recorded"
+        return Cause.UNWATCHED_TENSOR, "it is a plain tensor the tape does not watch", None
+    if fcall is not None and fcall.first_reading(src.name) is None and src.name in fcall.sources:
+        return Cause.LOSS_DISCONNECTED, "the loss does not depend on it", None
+    return Cause.OTHER, "the loss does not reach it through operations the tape recorded", None
+
+
+def _definition_line(flow: Optional[Flow], name: str) -> Optional[int]:
+    if flow is None:
+        return None
+    for node in flow.module.body:
+        if isinstance(node, cst.SimpleStatementLine):
+            for small in node.body:
+                if isinstance(small, cst.Assign) and any(
+                        isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
+                    return flow.line(node)
+    return None
 
 
 def diagnose(probe: ProbeResult, texts: Mapping[Path, str]) -> tuple[Finding, ...]:
+    """One Finding per source that got no gradient, in the order the probe saw them."""
+    flows: dict[Path, Optional[Flow]] = {}
     findings = []
     for call in probe.gradient_calls:
+        if not call.missing:
+            continue
+        path = Path(call.path).resolve()
+        if path not in flows:
+            flows[path] = analyse(texts[path]) if path in texts else None
         for src in call.missing:
-            cause, message = _explain(call, src)
-            findings.append(Finding(call.path, call.line, src.name, cause, message))
+            cause, message, line = _explain(call, src, flows[path])
+            findings.append(Finding(call.path, call.line, src.name, cause, message, line))
     return tuple(findings)

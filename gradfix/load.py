@@ -45,8 +45,9 @@ def load(path: Path) -> SourceFile:
         raise InputError(f"{path}: binary file, not Python source")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise InputError(f"{path}: {exc}") from exc
+    except SyntaxError as exc:  # bytes that are not UTF-8 and no (valid) coding cookie
+        raise InputError(f"{path}: not valid utf-8 text and no valid encoding declaration "
+                         f"('# -*- coding: ... -*-')") from exc
     bom = data.startswith(codecs.BOM_UTF8)
     body = data[len(codecs.BOM_UTF8):] if bom else data
     encoding = "utf-8" if encoding == "utf-8-sig" else encoding

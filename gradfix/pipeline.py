@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from gradfix.codemods import REGISTRY
+from gradfix.codemods.base import Codemod
 from gradfix.diagnose import diagnose
 from gradfix.errors import InputError
 from gradfix.load import SourceFile, load
@@ -75,7 +77,8 @@ def _combine(base: Mapping[Path, str], texts: Mapping[Path, str], prior: tuple[P
     return Proposal(names, Safety.UNSAFE if unsafe else Safety.SAFE, patches, notes)
 
 
-def repair(script: Path, runner: Runner, options: RunOptions) -> Outcome:
+def repair(script: Path, runner: Runner, options: RunOptions,
+           codemods: Sequence[Codemod] = REGISTRY) -> Outcome:
     """Examine ``script`` and find the smallest verified fix. Never writes; never raises for a
     problem of this one program (that is a Failed value)."""
     try:
@@ -97,7 +100,7 @@ def repair(script: Path, runner: Runner, options: RunOptions) -> Outcome:
     for _ in range(max(1, options.max_rounds)):
         best: Verdict | None = None
         round_findings = findings if probe is original else diagnose(probe, texts)
-        for cand in propose(texts, round_findings, probe):
+        for cand in propose(texts, round_findings, probe, codemods):
             whole = _combine(base, texts, prior, cand)
             patches = {p.path: sources[p.path].encode(p.after) for p in whole.patches}
             result = runner.run(script, options.script_args, options.timeout, patches=patches)

@@ -1,0 +1,140 @@
+"""The command line as users and their CI run it: real processes, real TensorFlow."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+import pytest
+import unidiff
+
+from conftest import CORPUS, run_cli
+
+SEED1 = CORPUS / "seed_untracked_variable" / "train.py"
+SEED2 = CORPUS / "seed_numpy_after_tape" / "train.py"
+
+
+def _one_clear_line(proc: subprocess.CompletedProcess, words: str) -> None:
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+
+
+@pytest.fixture
+def seed1(tmp_path):
+    path = tmp_path / "train.py"
+    shutil.copy(SEED1, path)
+    return path
+
+
+def test_seed1_dry_run_apply_check(seed1):
+    before = seed1.read_bytes()
+    dry = run_cli("apply", "--dry-run", seed1.name, cwd=seed1.parent)
+    assert dry.returncode == 1, dry.stderr
+    assert seed1.read_bytes() == before  # --dry-run writes nothing
+    (patched,) = unidiff.PatchSet(dry.stdout)
+    removed = [l.value.strip() for h in patched for l in h if l.is_removed]
+    added = [l.value for h in patched for l in h if l.is_added]
+    assert "y = w * x           # Computation outside GradientTape" in removed
+    assert any(l.startswith("    y = w * x") for l in added)  # now indented inside the tape
+    assert "hoist-into-tape" in dry.stderr and "w has no gradient" in dry.stderr
+
+    (seed1.parent / "fix.patch").write_text(dry.stdout)
+    subprocess.run(["git", "apply", "--check", "fix.patch"], cwd=seed1.parent, check=True)
+
+    applied = run_cli("apply", seed1.name, cwd=seed1.parent)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert "fixed by hoist-into-tape" in applied.stdout
+    assert seed1.read_text().count("    y = w * x") == 1
+    assert run_cli("check", seed1.name, cwd=seed1.parent).returncode == 0
+
+
+def test_seed2_diff_moves_numpy_maths_into_tape_as_tf(tmp_path):
+    path = tmp_path / "train.py"
+    shutil.copy(SEED2, path)
+    dry = run_cli("apply", "--dry-run", "train.py", cwd=tmp_path)
+    assert dry.returncode == 1, dry.stderr
+    added = [l.value for h in unidiff.PatchSet(dry.stdout)[0] for l in h if l.is_added]
+    assert any("tf.sqrt(" in l and l.startswith("    ") for l in added), dry.stdout
+    assert not any("np.sqrt" in l or ".numpy()" in l for l in added)
+    assert run_cli("apply", "train.py", cwd=tmp_path).returncode == 0
+    assert run_cli("check", "train.py", cwd=tmp_path).returncode == 0
+
+
+def test_check_json_report(seed1):
+    proc = run_cli("check", "--format", "json", str(seed1))
+    assert proc.returncode == 1
+    report = json.loads(proc.stdout)
+    assert report["version"] == 1
+    (entry,) = report["files"]
+    assert entry["status"] == "repaired" and entry["error"] is None
+    (call,) = entry["gradient_calls"]
+    assert call["line"] == 10 and call["loss"] == 4.0
+    assert call["sources"] == [{"name": "w", "dtype": "float32", "shape": [], "has_gradient": False,
+                                "finite": True, "norm": None}]
+    (finding,) = entry["findings"]
+    assert (finding["variable"], finding["line"], finding["cause"]) == ("w", 10, "outside_tape")
+    assert finding["cause_line"] == 6
+    fix = entry["fix"]
+    assert fix["codemods"] == ["hoist-into-tape"] and fix["safety"] == "safe" and fix["verified"]
+    assert fix["evidence"]["variables"][0]["before"] is False and fix["evidence"]["variables"][0]["after"]
+    assert fix["evidence"]["loss_before"] == fix["evidence"]["loss_after"] == 4.0
+
+
+def test_missing_file(tmp_path):
+    _one_clear_line(run_cli("check", str(tmp_path / "nope.py")), "no such file")
+
+
+def test_folder_without_python_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    _one_clear_line(run_cli("check", str(tmp_path)), "no Python files")
+
+
+def test_syntax_error(tmp_path):
+    (tmp_path / "bad.py").write_text("import tensorflow as tf\ndef f(:\n")
+    _one_clear_line(run_cli("apply", str(tmp_path / "bad.py")), "syntax error")
+
+
+def test_non_utf8(tmp_path):
+    (tmp_path / "bad.py").write_bytes(b"x = '\xff'\n")
+    _one_clear_line(run_cli("check", str(tmp_path / "bad.py")), "not valid utf-8")
+
+
+def test_script_raising_before_any_gradient(tmp_path):
+    (tmp_path / "t.py").write_text("import tensorflow as tf\nraise RuntimeError('no data')\n")
+    _one_clear_line(run_cli("check", str(tmp_path / "t.py")), "RuntimeError")
+
+
+def test_script_without_gradient(tmp_path):
+    (tmp_path / "t.py").write_text("import tensorflow as tf\nprint(tf.constant(1.0))\n")
+    _one_clear_line(run_cli("check", str(tmp_path / "t.py")), "never computed a gradient")
+
+
+def test_timeout(tmp_path):
+    (tmp_path / "t.py").write_text("import time\nimport tensorflow as tf\ntime.sleep(100)\n")
+    _one_clear_line(run_cli("check", "--timeout", "2", str(tmp_path / "t.py")), "timed out after 2 s")
+
+
+def test_bad_option_is_usage_error(seed1):
+    _one_clear_line(run_cli("check", "--format", "xml", str(seed1)), "xml")
+
+
+def test_script_arguments_after_double_dash(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "import sys\nimport tensorflow as tf\nw = tf.Variable(1.0)\n"
+        "if sys.argv[1:] != ['--lr', '0.1']:\n    raise SystemExit(f'bad args {sys.argv}')\n"
+        "with tf.GradientTape() as tape:\n    loss = w * w\nprint(tape.gradient(loss, w))\n")
+    assert run_cli("check", str(tmp_path / "t.py"), "--", "--lr", "0.1").returncode == 0
+    _one_clear_line(run_cli("check", str(tmp_path / "t.py")), "exited with status 1")
+
+
+def test_codemods_list_and_explain():
+    listing = run_cli("codemods")
+    assert listing.returncode == 0
+    for name in ("hoist-into-tape", "numpy-to-tf", "scatter-to-mask", "cast-to-float"):
+        assert name in listing.stdout
+    explain = run_cli("codemods", "hoist-into-tape")
+    assert explain.returncode == 0 and "+++ b/example.py" in explain.stdout
+    _one_clear_line(run_cli("codemods", "nope"), "no codemod named")
