@@ -1,0 +1,305 @@
+"""Gradient tapes, their ``tape.gradient`` calls, and the gradient path of each call.
+
+    flow = analyse(source)                   # None when the source does not parse
+    for call in flow.calls:                  # every tape.gradient / jacobian call, in file order
+        call.tape.line, call.sources         # ("w",) ; ("model",) for model.trainable_variables
+        call.path                            # the statements the target depends on, in order
+        call.first_reading("w")              # the first path statement that reads w
+        call.outside_tape()                  # path statements before/after the tape on trainables
+
+A call's *sequence* is what runs before it in its scope: statements of the enclosing blocks before
+the tape's block (``outer``), those before the ``with`` in its block (``before``), the tape body
+(``tape``) and those between the ``with`` and the call (``after``). The *path* is the part of the
+sequence that the target depends on by def-use data flow over access paths (``access.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Optional, Sequence, Union
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from gradfix.analysis.access import access, access_path, expr_reads, related
+from gradfix.analysis.names import TRAINABLE_ATTRS, Names, parse
+
+Block = Union[cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite]
+REGIONS = ("outer", "before", "tape", "after")
+GRADIENT_METHODS = frozenset({"gradient", "jacobian", "batch_jacobian"})
+
+
+@dataclass(frozen=True)
+class Stmt:
+    """One statement of a call's sequence (``node`` is the original node in ``flow.module``)."""
+
+    node: cst.CSTNode
+    block: Block
+    index: int  # position in block.body
+    region: str  # one of REGIONS
+    line: int
+    reads: frozenset[str]
+    writes: frozenset[str]
+    kills: frozenset[str]
+    trainable: bool  # reads a source or something computed from one
+
+
+@dataclass(frozen=True)
+class Tape:
+    """One ``with tf.GradientTape(...) as name:`` item."""
+
+    node: cst.With
+    name: str
+    persistent: bool
+    block: Block  # the block holding the with
+    index: int
+    line: int
+    end_line: int
+    function: Optional[cst.FunctionDef]  # enclosing function, None at module level
+    klass: Optional[cst.ClassDef]  # enclosing class of that function
+
+
+@dataclass(frozen=True)
+class GradientCall:
+    node: cst.Call
+    line: int
+    tape: Tape
+    target: cst.BaseExpression
+    sources: tuple[str, ...]  # access paths; "model" for model.trainable_variables
+    sequence: tuple[Stmt, ...]
+    path: tuple[Stmt, ...]
+    trainable: frozenset[str]  # sources and every path written from them
+
+    def on_path(self, node: cst.CSTNode) -> bool:
+        return any(s.node is node for s in self.path)
+
+    def first_reading(self, source: str) -> Optional[Stmt]:
+        """The first path statement that reads ``source`` (or the object it belongs to)."""
+        return next((s for s in self.path if related(s.reads, [source])), None)
+
+    def outside_tape(self) -> tuple[Stmt, ...]:
+        """Path statements that compute from trainables but run outside the tape."""
+        return tuple(s for s in self.path if s.region != "tape" and s.trainable)
+
+    def first_matching(self, predicate) -> Optional[Stmt]:
+        """The first path statement for which ``predicate(stmt)`` holds (e.g. calls NumPy)."""
+        return next((s for s in self.path if predicate(s)), None)
+
+
+class Flow:
+    """Tapes and gradient calls of one module; keeps the wrapper so codemods transform its nodes."""
+
+    def __init__(self, wrapper: MetadataWrapper) -> None:
+        self.wrapper = wrapper
+        self.module = wrapper.module
+        self.names = Names(wrapper)
+        self._pos = wrapper.resolve(PositionProvider)
+        self._imported = _imported_names(self.module)
+        self.tapes: list[Tape] = []
+        self.calls: list[GradientCall] = []
+        self._walk(self.module, [], None, None)
+        self.calls.sort(key=lambda c: c.line)
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self._pos[node].start.line
+
+    def focused(self, focus) -> list[GradientCall]:
+        """Calls selected by a ``Focus`` (None or no lines: all)."""
+        if focus is None or not focus.lines:
+            return list(self.calls)
+        return [c for c in self.calls if c.line in focus.lines]
+
+    def contains_numpy(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` calls NumPy or ``.numpy()`` anywhere."""
+        for call in _calls(node):
+            if any(q.startswith("numpy.") for q in self.names.of(call.func)):
+                return True
+            if isinstance(call.func, cst.Attribute) and call.func.attr.value == "numpy":
+                return True
+        return False
+
+    # ----------------------------------------------------------------------- discovery
+
+    def _walk(self, block: Block, chain: list, function, klass) -> None:
+        for i, stmt in enumerate(block.body):
+            if isinstance(stmt, cst.FunctionDef):
+                for child in _child_blocks(stmt):
+                    self._walk(child, [], stmt, klass if function is None else None)
+                continue
+            if isinstance(stmt, cst.ClassDef):
+                for child in _child_blocks(stmt):
+                    self._walk(child, [], None, stmt)
+                continue
+            if isinstance(stmt, cst.With):
+                for item in stmt.items:
+                    tape = self._tape(stmt, item, block, i, function, klass)
+                    if tape is not None:
+                        self.tapes.append(tape)
+                        self._bind_calls(tape, chain)
+            for child in _child_blocks(stmt):
+                self._walk(child, chain + [(block, i)], function, klass)
+
+    def _tape(self, stmt, item, block, i, function, klass) -> Optional[Tape]:
+        call = item.item
+        if not isinstance(call, cst.Call) or not self.names.is_tf(call.func, "GradientTape"):
+            return None
+        if item.asname is None or not isinstance(item.asname.name, cst.Name):
+            return None
+        persistent = any(
+            a.keyword is not None and a.keyword.value == "persistent"
+            and isinstance(a.value, cst.Name) and a.value.value == "True"
+            for a in call.args
+        )  # fmt: skip
+        pos = self._pos[stmt]
+        return Tape(stmt, item.asname.name.value, persistent, block, i, pos.start.line,
+                    pos.end.line, function, klass)  # fmt: skip
+
+    def _bind_calls(self, tape: Tape, chain: list) -> None:
+        body = tape.node.body
+        for a, stmt in enumerate(body.body):
+            for call in _gradient_calls(stmt, tape.name):
+                self._add_call(tape, chain, call, inside=a)
+        for g in range(tape.index + 1, len(tape.block.body)):
+            stmt = tape.block.body[g]
+            if isinstance(stmt, cst.With) and any(
+                it.asname and access_path(it.asname.name) == tape.name for it in stmt.items
+            ):
+                break
+            for call in _gradient_calls(stmt, tape.name):
+                self._add_call(tape, chain, call, after=g)
+
+    def _add_call(self, tape, chain, call: cst.Call, inside=None, after=None) -> None:
+        target, sources = _arg(call, 0, "target"), _arg(call, 1, "sources")
+        if target is None or sources is None:
+            return
+        seq: list[tuple] = []
+        for blk, j in chain:
+            seq += [(blk, k, "outer") for k in range(j)]
+        seq += [(tape.block, k, "before") for k in range(tape.index)]
+        body = tape.node.body
+        seq += [(body, k, "tape") for k in range(len(body.body) if inside is None else inside)]
+        if after is not None:
+            seq += [(tape.block, k, "after") for k in range(tape.index + 1, after)]
+        raw = [(blk, k, region, access(blk.body[k])) for blk, k, region in seq]
+        roots = self._sources(sources, raw)
+        stmts, trainable = [], set(roots)
+        for blk, k, region, acc in raw:
+            writes = frozenset(w for w in acc.writes if w.split(".")[0] not in self._imported)
+            hot = related(acc.reads, trainable)
+            if hot:
+                trainable |= writes
+            node = blk.body[k]
+            stmts.append(Stmt(node, blk, k, region, self.line(node), acc.reads, writes,
+                              acc.kills, hot))  # fmt: skip
+        path = _backward(stmts, expr_reads(target))
+        self.calls.append(GradientCall(call, self.line(call), tape, target, tuple(roots),
+                                       tuple(stmts), path, frozenset(trainable)))  # fmt: skip
+
+    def _sources(self, expr: cst.BaseExpression, raw: list) -> list[str]:
+        """Access paths of the sources, expanding names bound to what they are computed from."""
+        out: list[str] = []
+        todo = list(_strip_trainable(p) for p in sorted(expr_reads(expr)))
+        while todo:
+            path = todo.pop(0)
+            if path in out or path.split(".")[0] in self._imported:
+                continue
+            out.append(path)
+            for blk, k, _region, acc in reversed(raw):
+                if path in acc.kills:
+                    value = _assigned_value(blk.body[k])  # vars = [w, b]; vars = m.trainable_...
+                    if value is not None and not isinstance(value, cst.Call):
+                        todo += [_strip_trainable(p) for p in sorted(expr_reads(value))]
+                    break
+        return out
+
+
+def analyse(source: Union[str, MetadataWrapper]) -> Optional[Flow]:
+    """The flow of a module, or None when it does not parse or the analysis fails."""
+    wrapper = parse(source) if isinstance(source, str) else source
+    if wrapper is None:
+        return None
+    try:
+        return Flow(wrapper)
+    except Exception:  # noqa: BLE001 - unknown shapes of code: decline, never crash a codemod
+        return None
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _backward(stmts: Sequence[Stmt], needed: frozenset[str]) -> tuple[Stmt, ...]:
+    need, path = set(needed), []
+    for stmt in reversed(stmts):
+        if related(stmt.writes, need):
+            path.append(stmt)
+            need = (need - stmt.kills) | stmt.reads
+    return tuple(reversed(path))
+
+
+def _strip_trainable(path: str) -> str:
+    head, _, last = path.rpartition(".")
+    return head if head and last in TRAINABLE_ATTRS else path
+
+
+def _assigned_value(stmt: cst.CSTNode) -> Optional[cst.BaseExpression]:
+    if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1:
+        stmt = stmt.body[0]
+    if isinstance(stmt, (cst.Assign, cst.AnnAssign)):
+        return stmt.value
+    return None
+
+
+def _arg(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    for a in call.args:
+        if a.keyword is not None and a.keyword.value == keyword:
+            return a.value
+    return positional[position].value if len(positional) > position else None
+
+
+def _child_blocks(node: cst.CSTNode) -> Iterator[Block]:
+    for child in node.children:
+        if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            yield child
+        elif not isinstance(child, cst.BaseExpression):
+            yield from _child_blocks(child)
+
+
+def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, cst.Call):
+            yield n
+        stack.extend(n.children)
+
+
+def _gradient_calls(stmt: cst.CSTNode, tape_name: str) -> Iterator[cst.Call]:
+    for call in _calls(stmt):
+        func = call.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value in GRADIENT_METHODS
+            and access_path(func.value) == tape_name
+        ):
+            yield call
+
+
+def _imported_names(module: cst.Module) -> frozenset[str]:
+    names = set()
+    for node in _calls_and_imports(module):
+        for alias in node.names if not isinstance(node.names, cst.ImportStar) else ():
+            name = alias.evaluated_alias or alias.evaluated_name
+            if isinstance(node, cst.Import) or name[:1].islower():
+                names.add(name.split(".")[0])
+    return frozenset(names)
+
+
+def _calls_and_imports(module: cst.Module) -> Iterator[Union[cst.Import, cst.ImportFrom]]:
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, (cst.Import, cst.ImportFrom)):
+            yield n
+        elif not isinstance(n, cst.BaseExpression):
+            stack.extend(n.children)

@@ -1,0 +1,23 @@
+"""The codemods, in the order the pipeline composes them."""
+
+from __future__ import annotations
+
+from gradfix.codemods.base import Codemod
+from gradfix.codemods.cast_to_float import CastToFloat
+from gradfix.codemods.hoist_into_tape import HoistIntoTape
+from gradfix.codemods.numpy_to_tf import NumpyToTf
+from gradfix.codemods.scatter_to_mask import ScatterToMask
+
+REGISTRY: tuple[Codemod, ...] = (HoistIntoTape(), NumpyToTf(), ScatterToMask(), CastToFloat())
+
+
+def all_codemods() -> tuple[Codemod, ...]:
+    return REGISTRY
+
+
+def get(name: str) -> Codemod:
+    """The codemod called ``name``; KeyError when there is none."""
+    for codemod in REGISTRY:
+        if codemod.NAME == name:
+            return codemod
+    raise KeyError(name)

@@ -1,0 +1,256 @@
+"""Make integer variables, integer constants and integer casts on the gradient path float32."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Optional
+
+import libcst as cst
+
+from gradfix.analysis.access import access_path
+from gradfix.analysis.callees import Callees
+from gradfix.analysis.flow import Flow, analyse
+from gradfix.analysis.names import Names, ensure_tf_import, tf_alias, tf_attr, tf_spelling
+from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
+from gradfix.types import Cause, Safety
+
+_EQ = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
+_FLOATISH = ("float", "bfloat", "half", "double")
+
+
+class CastToFloat(Codemod):
+    NAME = "cast-to-float"
+    DESCRIPTION = "Make integer variables and integer casts/constants on the gradient path float32"
+    CAUSES = (Cause.INT_DTYPE,)
+    SAFETY = Safety.UNSAFE  # integer rounding disappears: values change
+    EXAMPLES = (
+        Example(
+            title="integer variable and a cast to int in the loss",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                w = tf.Variable(3)
+                b = tf.Variable(tf.zeros([1], dtype=tf.int32))
+                with tf.GradientTape() as tape:
+                    steps = tf.cast(w * 2, tf.int32)
+                    loss = tf.cast(steps, tf.float32) + tf.cast(b, tf.float32)
+                grads = tape.gradient(loss, [w, b])
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                w = tf.Variable(3, dtype=tf.float32)
+                b = tf.Variable(tf.zeros([1], dtype=tf.float32))
+                with tf.GradientTape() as tape:
+                    steps = tf.cast(w * 2, tf.float32)
+                    loss = tf.cast(steps, tf.float32) + tf.cast(b, tf.float32)
+                grads = tape.gradient(loss, [w, b])
+                """
+            ),
+        ),
+        Example(
+            title="alias, NumPy dtypes, strings, a helper function",
+            before=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf2
+                coeffs = tf2.Variable(np.array([1, 0, 0]))
+                scale = tf2.Variable([2, 3], dtype="int64")
+                def quantize(t):
+                    return tf2.cast(tf2.cast(t * 4.0, np.int32), tf2.float32) / 4.0
+                with tf2.GradientTape() as tape:
+                    loss = tf2.reduce_sum(quantize(tf2.cast(coeffs, dtype=tf2.float32)))
+                    loss += tf2.reduce_sum(tf2.cast(scale, "float32"))
+                grads = tape.gradient(loss, [coeffs, scale])
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf2
+                coeffs = tf2.Variable(np.array([1, 0, 0]), dtype=tf2.float32)
+                scale = tf2.Variable([2, 3], dtype=tf2.float32)
+                def quantize(t):
+                    return tf2.cast(tf2.cast(t * 4.0, tf2.float32), tf2.float32) / 4.0
+                with tf2.GradientTape() as tape:
+                    loss = tf2.reduce_sum(quantize(tf2.cast(coeffs, dtype=tf2.float32)))
+                    loss += tf2.reduce_sum(tf2.cast(scale, "float32"))
+                grads = tape.gradient(loss, [coeffs, scale])
+                """
+            ),
+        ),
+        Example(
+            title="from import; an integer tensor initial value and an int constant",
+            before=textwrap.dedent(
+                """\
+                from tensorflow import GradientTape, Variable, constant, range as tf_range, int32
+                w = Variable(tf_range(3))
+                with GradientTape() as tape:
+                    loss = w * constant(2, dtype=int32)
+                grads = tape.gradient(loss, w)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                from tensorflow import GradientTape, Variable, constant, range as tf_range, int32
+                import tensorflow as tf
+
+                w = Variable(tf.cast(tf_range(3), tf.float32))
+                with GradientTape() as tape:
+                    loss = w * constant(2, dtype=tf.float32)
+                grads = tape.gradient(loss, w)
+                """
+            ),
+        ),
+        Unchanged(
+            title="float variables; integer data outside the path",
+            code=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                labels = tf.cast(tf.constant([0.0, 1.0]), tf.int32)
+                w = tf.Variable(tf.random.normal([2]))
+                b = tf.Variable(0.5)
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(w * b)
+                grads = tape.gradient(loss, [w, b])
+                print(labels)
+                """
+            ),
+        ),
+    )
+
+    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
+        flow = analyse(source)
+        if flow is None:
+            return declined(source, "could not analyse the module")
+        calls = flow.focused(focus)
+        variables = _variable_calls(flow, calls)
+        regions = [s.node for c in calls for s in c.path if s.trainable]  # not data preparation
+        callees = Callees(flow.module)
+        for call in calls:
+            regions += [f for f, _ in callees.of([s.node for s in call.path], call.tape.klass)]
+        transformer = _ToFloat(flow.names, variables, {id(n) for n in regions}, tf_spelling(flow.module))
+        try:
+            module = flow.module.visit(transformer)
+            if transformer.changed and tf_alias(module) is None:
+                module = ensure_tf_import(module)
+        except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
+            return declined(source, f"could not rewrite: {error}")
+        return finished(source, module.code)
+
+
+def _variable_calls(flow: Flow, calls) -> set[int]:
+    """``tf.Variable(...)`` calls that create a source of one of ``calls``."""
+    sources = {s for c in calls for s in c.sources}
+    found = set()
+    for node in _walk(flow.module):
+        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+            targets = {access_path(t.target) for t in node.targets}
+            if targets & sources and flow.names.is_tf(node.value.func, "Variable"):
+                found.add(id(node.value))
+    return found
+
+
+class _ToFloat(cst.CSTTransformer):
+    def __init__(self, names: Names, variables: set[int], regions: set[int], tf: str) -> None:
+        super().__init__()
+        self.names, self.variables, self.regions, self.tf = names, variables, regions, tf
+        self.depth = 0  # inside a path statement or a called function
+        self.in_variable = 0
+        self.changed = False
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        self.depth += id(node) in self.regions
+        self.in_variable += id(node) in self.variables
+        return super().on_visit(node)
+
+    def on_leave(self, original, updated):
+        result = super().on_leave(original, updated)
+        self.depth -= id(original) in self.regions
+        self.in_variable -= id(original) in self.variables
+        return result
+
+    def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        if id(original) in self.variables:
+            return self._variable(original, updated)
+        if not (self.depth or self.in_variable):
+            return updated
+        if self.names.is_tf(original.func, "cast", "dtypes.cast") and len(updated.args) >= 2:
+            dtype_at = next((i for i, a in enumerate(original.args) if _is_kw(a, "dtype")), 1)
+            return self._float_arg(original, updated, dtype_at)
+        dtype_at = next((i for i, a in enumerate(original.args) if _is_kw(a, "dtype")), None)
+        if dtype_at is not None:
+            return self._float_arg(original, updated, dtype_at)
+        return updated
+
+    def _float_arg(self, original: cst.Call, updated: cst.Call, at: int) -> cst.Call:
+        if at >= len(original.args) or not self.names.is_int_dtype(original.args[at].value):
+            return updated
+        self.changed = True
+        args = list(updated.args)
+        args[at] = args[at].with_changes(value=tf_attr(self.tf, "float32"))
+        return updated.with_changes(args=args)
+
+    def _variable(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        for i, arg in enumerate(original.args):
+            if _is_kw(arg, "dtype"):
+                return self._float_arg(original, updated, i)
+        if not updated.deep_equals(original):
+            return updated  # an integer dtype inside the initial value was made float already
+        at = next((i for i, a in enumerate(original.args) if a.keyword is None or _is_kw(a, "initial_value")), None)
+        if at is None:
+            return updated
+        value = original.args[at].value
+        if _has_float(original) or not _int_or_unknown(self.names, value):
+            return updated
+        self.changed = True
+        if any(q.startswith("tensorflow.") for q in _call_names(self.names, value)):
+            cast = cst.Call(tf_attr(self.tf, "cast"), [cst.Arg(updated.args[at].value), cst.Arg(tf_attr(self.tf, "float32"))])
+            args = list(updated.args)
+            args[at] = args[at].with_changes(value=cast)
+            return updated.with_changes(args=args)
+        args = list(updated.args)
+        if args[-1].comma is not cst.MaybeSentinel.DEFAULT:
+            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        args.append(cst.Arg(tf_attr(self.tf, "float32"), keyword=cst.Name("dtype"), equal=_EQ))
+        return updated.with_changes(args=args)
+
+
+def _is_kw(arg: cst.Arg, name: str) -> bool:
+    return arg.keyword is not None and arg.keyword.value == name
+
+
+def _call_names(names: Names, value: cst.BaseExpression) -> frozenset[str]:
+    return names.of(value.func) if isinstance(value, cst.Call) else frozenset()
+
+
+def _has_float(node: cst.CSTNode) -> bool:
+    """A float literal or a float dtype anywhere inside (then the value is already float)."""
+    for n in _walk(node):
+        if isinstance(n, cst.Float):
+            return True
+        if isinstance(n, cst.SimpleString) and n.evaluated_value.startswith(_FLOATISH):
+            return True
+        if isinstance(n, cst.Attribute) and n.attr.value.startswith(_FLOATISH):
+            return True
+    return False
+
+
+def _int_or_unknown(names: Names, value: cst.BaseExpression) -> bool:
+    """Integer literals, or a value whose dtype we cannot see (not a float-making TF call)."""
+    if isinstance(value, cst.Call):
+        qs = names.of(value.func)
+        if any(q.startswith("tensorflow.") for q in qs):
+            return any(q in ("tensorflow.range", "tensorflow.constant") for q in qs) and not (
+                _has_float(value)
+            )
+    return not _has_float(value)
+
+
+def _walk(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        yield n
+        stack.extend(reversed(n.children))

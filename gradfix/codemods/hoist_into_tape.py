@@ -1,0 +1,284 @@
+"""Move the computation of the loss into the ``tf.GradientTape`` block that differentiates it."""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+from typing import Optional
+
+import libcst as cst
+
+from gradfix.analysis.access import expr_reads, related
+from gradfix.analysis.flow import GradientCall, Stmt, analyse
+from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
+from gradfix.types import Cause, Safety
+
+_SETUP_METHODS = frozenset({"compile", "build", "fit", "load_weights", "summary", "evaluate"})
+
+
+@dataclass
+class _Plan:
+    """Statements of one block to move into the ``with`` at ``index``."""
+
+    index: int
+    before: set[int] = field(default_factory=set)
+    after: set[int] = field(default_factory=set)
+
+
+class HoistIntoTape(Codemod):
+    NAME = "hoist-into-tape"
+    DESCRIPTION = "Move statements that compute the loss from trainable variables into the tape"
+    CAUSES = (Cause.OUTSIDE_TAPE, Cause.LOSS_DISCONNECTED)
+    SAFETY = Safety.SAFE  # the moved statements run in the same order, one block deeper
+    EXAMPLES = (
+        Example(
+            title="forward pass before the tape",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                w = tf.Variable(1.0)
+                x = tf.constant(2.0)
+                y = w * x
+                with tf.GradientTape() as tape:
+                    loss = y ** 2
+                grads = tape.gradient(loss, w)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                w = tf.Variable(1.0)
+                x = tf.constant(2.0)
+                with tf.GradientTape() as tape:
+                    y = w * x
+                    loss = y ** 2
+                grads = tape.gradient(loss, w)
+                """
+            ),
+        ),
+        Example(
+            title="alias, keras model and loss after the tape",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf2
+                model = tf2.keras.Sequential([tf2.keras.layers.Dense(1)])
+                def step(x, y):
+                    pred = model(x)
+                    with tf2.GradientTape() as tape:
+                        err = pred - y
+                    loss = tf2.reduce_mean(err ** 2)
+                    return tape.gradient(loss, model.trainable_variables)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf2
+                model = tf2.keras.Sequential([tf2.keras.layers.Dense(1)])
+                def step(x, y):
+                    with tf2.GradientTape() as tape:
+                        pred = model(x)
+                        err = pred - y
+                        loss = tf2.reduce_mean(err ** 2)
+                    return tape.gradient(loss, model.trainable_variables)
+                """
+            ),
+        ),
+        Example(
+            title="from import, attribute sources, unrelated statements stay",
+            before=textwrap.dedent(
+                """\
+                from tensorflow import GradientTape, Variable
+                class Net:
+                    def __init__(self):
+                        self.w = Variable(2.0)
+                    def step(self, x):
+                        h = self.w * x
+                        log = []
+                        z = h + 1.0
+                        with GradientTape(persistent=True) as tape:
+                            loss = z * z
+                        return tape.gradient(loss, [self.w])
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                from tensorflow import GradientTape, Variable
+                class Net:
+                    def __init__(self):
+                        self.w = Variable(2.0)
+                    def step(self, x):
+                        log = []
+                        with GradientTape(persistent=True) as tape:
+                            h = self.w * x
+                            z = h + 1.0
+                            loss = z * z
+                        return tape.gradient(loss, [self.w])
+                """
+            ),
+        ),
+        Unchanged(
+            title="already inside the tape; construction and data stay outside",
+            code=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                import numpy as np
+                w = tf.Variable(np.ones(3, dtype=np.float32))
+                x = tf.constant(np.arange(3.0, dtype=np.float32))
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(w * x)
+                grads = tape.gradient(loss, [w])
+                """
+            ),
+        ),
+        Unchanged(
+            title="a statement in between uses the value: moving would change it",
+            code=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                w = tf.Variable(1.0)
+                y = w * 2.0
+                history = [y]
+                with tf.GradientTape() as tape:
+                    loss = y ** 2
+                grads = tape.gradient(loss, w)
+                """
+            ),
+        ),
+    )
+
+    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
+        flow = analyse(source)
+        if flow is None:
+            return declined(source, "could not analyse the module")
+        plans: dict[int, tuple[cst.CSTNode, _Plan]] = {}
+        notes: list[str] = []
+        claimed: set[int] = set()
+        for call in flow.focused(focus):
+            before, after = _movable(call, flow), [s for s in call.path if s.region == "after"]
+            if not before and not after:
+                continue
+            if any(not isinstance(s.node, cst.SimpleStatementLine) for s in after):
+                notes.append(f"line {call.line}: the loss is computed in a compound statement after the tape")
+                continue
+            block = call.tape.block
+            key = id(call.tape.node)
+            _, plan = plans.setdefault(key, (block, _Plan(call.tape.index)))
+            candidate = _Plan(plan.index, plan.before | {s.index for s in before},
+                              plan.after | {s.index for s in after})  # fmt: skip
+            ids = {id(s.node) for s in before + after}
+            if ids & claimed - {id(block.body[i]) for i in plan.before | plan.after}:
+                notes.append(f"line {call.line}: statements are shared with another tape")
+                continue
+            conflict = _conflict(call, candidate)
+            if conflict:
+                notes.append(f"line {call.line}: line {conflict} uses what would move; left alone")
+                continue
+            plans[key] = (block, candidate)
+            claimed |= ids
+        if not any(p.before or p.after for _, p in plans.values()):
+            return declined(source, *notes)
+        by_block: dict[int, list[_Plan]] = {}
+        for block, plan in plans.values():
+            by_block.setdefault(id(block), []).append(plan)
+        try:
+            module = flow.module.visit(_Mover(by_block))
+        except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
+            return declined(source, f"could not move statements: {error}")
+        return finished(source, module.code, tuple(notes))
+
+
+def _movable(call: GradientCall, flow) -> list[Stmt]:
+    """Path statements before the tape, in its block, that compute from trainables."""
+    out = []
+    for stmt in call.path:
+        if stmt.region != "before" or not stmt.trainable:
+            continue
+        if not isinstance(stmt.node, cst.SimpleStatementLine) or related(stmt.writes, call.sources):
+            continue
+        if any(_is_setup(flow, c) for c in _calls_in(stmt.node)):
+            continue
+        out.append(stmt)
+    return out
+
+
+def _is_setup(flow, call: cst.Call) -> bool:
+    func = call.func
+    if isinstance(func, cst.Attribute) and func.attr.value in _SETUP_METHODS:
+        return True
+    return flow.names.is_constructor(call)
+
+
+def _calls_in(node: cst.CSTNode):
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, cst.Call):
+            yield n
+        stack.extend(n.children)
+
+
+def _conflict(call: GradientCall, plan: _Plan) -> Optional[int]:
+    """The line of a statement that the move would reorder against a moved one, if any."""
+    block_stmts = {s.index: s for s in call.sequence if s.block is call.tape.block}
+    moved_before = [block_stmts[i] for i in sorted(plan.before)]
+    moved_after = [block_stmts[i] for i in sorted(plan.after)]
+    items = set().union(*(expr_reads(it.item) for it in call.tape.node.items))
+    for m in moved_before:
+        if related(items, m.writes):
+            return call.tape.line
+        for j in range(m.index + 1, plan.index):
+            other = block_stmts.get(j)
+            if other is not None and j not in plan.before and _clash(other, m):
+                return other.line
+    for m in moved_after:
+        for j in range(plan.index + 1, m.index):
+            other = block_stmts.get(j)
+            if other is not None and j not in plan.after and _clash(other, m):
+                return other.line
+    return None
+
+
+def _clash(other: Stmt, moved: Stmt) -> bool:
+    return related(other.reads, moved.writes) or related(other.writes, moved.reads | moved.writes)
+
+
+class _Mover(cst.CSTTransformer):
+    def __init__(self, plans: dict[int, list[_Plan]]) -> None:
+        self.plans = plans
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        return self._apply(original, updated)
+
+    def leave_IndentedBlock(self, original, updated):
+        return self._apply(original, updated)
+
+    def _apply(self, original, updated):
+        plans = self.plans.get(id(original))
+        if not plans:
+            return updated
+        body = list(updated.body)
+        for plan in plans:
+            body[plan.index] = _filled(body, plan)
+        drop = set().union(*(plan.before | plan.after for plan in plans))
+        return updated.with_changes(body=[s for i, s in enumerate(body) if i not in drop])
+
+
+def _filled(body: list, plan: _Plan) -> cst.With:
+    """The ``with`` at ``plan.index`` with the planned statements moved into it."""
+    with_node = body[plan.index]
+    head = [_relined(body[i]) for i in sorted(plan.before)]
+    if head:
+        head[0] = head[0].with_changes(
+            leading_lines=[line for line in head[0].leading_lines if line.comment]
+        )
+    tail = [_relined(body[i]) for i in sorted(plan.after)]
+    inner = with_node.body
+    if isinstance(inner, cst.SimpleStatementSuite):
+        inner = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=inner.body)])
+    return with_node.with_changes(body=inner.with_changes(body=head + list(inner.body) + tail))
+
+
+def _relined(stmt: cst.BaseStatement) -> cst.BaseStatement:
+    """Blank lines of a moved statement stay blank (no indentation whitespace on them)."""
+    lines = [line if line.comment else line.with_changes(indent=False) for line in stmt.leading_lines]
+    return stmt.with_changes(leading_lines=lines)
