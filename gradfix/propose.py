@@ -45,10 +45,9 @@ def _apply(codemods: Sequence[Codemod], texts: Mapping[Path, str],
     return current, used, notes
 
 
-def _proposal(texts: Mapping[Path, str], new: Mapping[Path, str], used: Sequence[str],
-              notes: Sequence[str]) -> Proposal:
-    by_name = {m.NAME: m for m in REGISTRY}
-    unsafe = any(by_name[n].SAFETY is Safety.UNSAFE for n in used if n in by_name)
+def _proposal(texts: Mapping[Path, str], new: Mapping[Path, str], mods: Sequence[Codemod],
+              used: Sequence[str], notes: Sequence[str]) -> Proposal:
+    unsafe = any(m.SAFETY is Safety.UNSAFE for m in mods if m.NAME in used)
     patches = tuple(FilePatch(p, texts[p], new[p]) for p in texts if new[p] != texts[p])
     return Proposal(tuple(used), Safety.UNSAFE if unsafe else Safety.SAFE, patches, tuple(notes))
 
@@ -84,7 +83,7 @@ def propose(texts: Mapping[Path, str], findings: Sequence[Finding], probe: Probe
         if key in seen:
             return
         seen.add(key)
-        out.append(_proposal(texts, new, used, notes))
+        out.append(_proposal(texts, new, mods, used, notes))
 
     for mod in codemods:
         add([mod])
