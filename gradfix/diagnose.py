@@ -14,7 +14,8 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from gradfix.analysis.access import related
+from gradfix.analysis.access import base_path, related
+from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import Flow, GradientCall as FlowCall, Stmt, analyse
 from gradfix.types import Cause, Finding, GradientCall, ProbeResult, SourceRecord
 
@@ -39,51 +40,91 @@ def _calls_in(node: cst.CSTNode):
         stack.extend(n.children)
 
 
-def _first(call: FlowCall, test: Callable[[cst.Call], bool]) -> Optional[Stmt]:
-    return call.first_matching(lambda s: any(test(c) for c in _calls_in(s.node)))
+def _hot_calls(flow: Flow, call: FlowCall) -> list[tuple[cst.Call, int, Stmt]]:
+    """Calls made while computing the loss from trainable values, in order: those in the path
+    statements, each followed by those in the same-file functions the statement calls."""
+    callees = Callees(flow.module)
+    out = []
+    for stmt in call.path:
+        if not stmt.trainable:
+            continue
+        out += [(c, flow.line(c), stmt) for c in _calls_in(stmt.node)]
+        klass = call.tape.klass
+        for func, _owner in callees.of([stmt.node], klass):
+            out += [(c, flow.line(c), stmt) for c in _calls_in(func.body)]
+    return out
 
 
-def _int_cast(flow: Flow) -> Callable[[cst.Call], bool]:
-    def test(c: cst.Call) -> bool:
-        if not flow.names.is_tf(c.func, "cast", "dtypes.cast"):
-            return False
-        dtype = [a.value for a in c.args if a.keyword is None][1:2] or \
-            [a.value for a in c.args if a.keyword and a.keyword.value == "dtype"]
-        return bool(dtype) and (flow.names.is_int_dtype(dtype[0]) or flow.names.is_tf(dtype[0], "bool"))
-    return test
+def _host(flow: Flow, call: cst.Call) -> bool:
+    """NumPy, ``.numpy()``, ``float()``/``int()``: a value leaves TensorFlow here."""
+    return flow.contains_numpy(call) or bool(flow.names.of(call.func) & {"builtins.float", "builtins.int"})
 
 
-def _static(flow: Flow, call: FlowCall, src: SourceRecord) -> Optional[Explanation]:
+def _rewraps_host_values(flow: Flow, call: cst.Call) -> bool:
+    """``tf.constant(np...)``, ``tf.convert_to_tensor(x.numpy())``, ``np.array(t)``: a tensor
+    rebuilt from host values has no history on the tape."""
+    if flow.names.of(call.func) & {"numpy.array", "numpy.asarray"}:
+        return True
+    if not flow.names.is_tf(call.func, "constant", "convert_to_tensor", "Variable", "cast"):
+        return False
+    return any(_host(flow, c) for a in call.args for c in _calls_in(a.value))
+
+
+def _int_cast(flow: Flow, c: cst.Call) -> bool:
+    if not flow.names.is_tf(c.func, "cast", "dtypes.cast"):
+        return False
+    dtype = [a.value for a in c.args if a.keyword is None][1:2] or \
+        [a.value for a in c.args if a.keyword and a.keyword.value == "dtype"]
+    return bool(dtype) and (flow.names.is_int_dtype(dtype[0]) or flow.names.is_tf(dtype[0], "bool"))
+
+
+def _buffer_write(call: FlowCall, c: cst.Call) -> bool:
+    """``buf.assign(...)``/``buf[i].assign(...)``/``buf.scatter_*`` on something not a source."""
+    if not (isinstance(c.func, cst.Attribute) and c.func.attr.value in WRITES):
+        return False
+    owner = base_path(c.func.value)
+    return owner is not None and not related([owner], call.sources)
+
+
+def _non_differentiable(flow: Flow, c: cst.Call) -> bool:
+    return any(q.startswith("tensorflow.") and q[len("tensorflow."):] in NON_DIFFERENTIABLE
+               for q in flow.names.of(c.func))
+
+
+def _static(flow: Flow, call: FlowCall) -> Optional[Explanation]:
     """Causes that the code shows, in order of how sure the evidence is."""
-    names = flow.names
-    stmt = _first(call, lambda c: flow.contains_numpy(c) or any(
-        q.startswith("math.") for q in names.of(c.func)))
-    if stmt and stmt.trainable:
+    hot = _hot_calls(flow, call)
+
+    def first(test: Callable[[cst.Call], bool], in_tape: bool = False) -> Optional[int]:
+        return next((line for c, line, stmt in hot
+                     if test(c) and (not in_tape or stmt.region == "tape")), None)
+
+    line = first(lambda c: _rewraps_host_values(flow, c))
+    if line:
+        return (Cause.LOSS_DISCONNECTED, "the loss is rebuilt from host values (NumPy, .numpy() or "
+                "float()), so the tape sees a new constant instead of the computation", line)
+    line = first(lambda c: _host(flow, c) or any(q.startswith("math.") for q in flow.names.of(c.func)))
+    if line:
         return (Cause.NUMPY_IN_GRAPH, "the loss is computed through NumPy or .numpy(), which the tape "
-                "cannot record", stmt.line)
+                "cannot record", line)
     outside = call.outside_tape()
     if outside:
-        first = outside[0]
-        where = "after the tape ends" if first.region == "after" else "before the tape starts"
-        return Cause.OUTSIDE_TAPE, f"computed {where}", first.line
-    stmt = _first(call, lambda c: isinstance(c.func, cst.Attribute) and c.func.attr.value in WRITES
-                  and not related([c.func.value.value if isinstance(c.func.value, cst.Name) else ""],
-                                  call.sources))
-    if stmt and stmt.region == "tape":
+        where = "after the tape ends" if outside[0].region == "after" else "before the tape starts"
+        return Cause.OUTSIDE_TAPE, f"computed {where}", outside[0].line
+    line = first(lambda c: _buffer_write(call, c), in_tape=True)
+    if line:
         return (Cause.ASSIGN_OR_SCATTER, "the loss reads a variable written with assign/scatter inside "
-                "the tape, which cuts the tape", stmt.line)
-    stmt = call.first_matching(lambda s: s.region == "tape" and any(
-        names.is_tf(c.func, "Variable") for c in _calls_in(s.node)))
-    if stmt:
+                "the tape, which cuts the tape", line)
+    line = first(lambda c: flow.names.is_tf(c.func, "Variable"), in_tape=True)
+    if line:
         return (Cause.ASSIGN_OR_SCATTER, "the loss goes through a new tf.Variable created inside the "
-                "tape, which starts a fresh, unconnected value", stmt.line)
-    stmt = _first(call, _int_cast(flow))
-    if stmt:
-        return Cause.NON_DIFFERENTIABLE_OP, "the loss goes through a cast to an integer type", stmt.line
-    stmt = _first(call, lambda c: any(q.startswith("tensorflow.") and q[len("tensorflow."):]
-                                      in NON_DIFFERENTIABLE for q in names.of(c.func)))
-    if stmt:
-        return Cause.NON_DIFFERENTIABLE_OP, "the loss goes through an operation with no gradient", stmt.line
+                "tape, which starts a fresh, unconnected value", line)
+    line = first(lambda c: _int_cast(flow, c))
+    if line:
+        return Cause.NON_DIFFERENTIABLE_OP, "the loss goes through a cast to an integer type", line
+    line = first(lambda c: _non_differentiable(flow, c))
+    if line:
+        return Cause.NON_DIFFERENTIABLE_OP, "the loss goes through an operation with no gradient", line
     return None
 
 
@@ -97,11 +138,11 @@ def _explain(call: GradientCall, src: SourceRecord, flow: Optional[Flow]) -> Exp
         line = _definition_line(flow, src.name)
         return Cause.INT_DTYPE, f"it has integer dtype {src.dtype}; only floating-point values get gradients", line
     if call.target_type in ("numpy", "python") or (call.error and "_id" in call.error):
-        stmt = _first(fcall, lambda c: flow.contains_numpy(c)) if fcall else None
+        line = next((ln for c, ln, _ in _hot_calls(flow, fcall) if _host(flow, c)), None) if fcall else None
         return (Cause.NUMPY_IN_GRAPH, f"the target of tape.gradient is a {call.target_type} value, not a "
-                "tensor: NumPy or .numpy() cut the tape", stmt.line if stmt else None)
+                "tensor: NumPy or .numpy() cut the tape", line)
     if fcall is not None:
-        found = _static(flow, fcall, src)
+        found = _static(flow, fcall)
         if found:
             return found
     if not src.is_variable:

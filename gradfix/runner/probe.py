@@ -120,10 +120,18 @@ def _name_of(obj, frame) -> str:
     return "<tensor>"
 
 
+def _is_keras_variable(obj) -> bool:
+    try:
+        import keras
+    except ImportError:
+        return False
+    return isinstance(obj, keras.Variable)
+
+
 def _describe_source(obj, grad, frame) -> dict:
     import tensorflow as tf
 
-    is_var = isinstance(obj, tf.Variable) or hasattr(obj, "_unique_id") and hasattr(obj, "assign")
+    is_var = isinstance(obj, tf.Variable) or _is_keras_variable(obj)
     dtype = getattr(getattr(obj, "dtype", None), "name", None) or str(getattr(obj, "dtype", "?"))
     shape = None
     try:
