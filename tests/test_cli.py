@@ -138,3 +138,7 @@ def test_codemods_list_and_explain():
     explain = run_cli("codemods", "hoist-into-tape")
     assert explain.returncode == 0 and "+++ b/example.py" in explain.stdout
     _one_clear_line(run_cli("codemods", "nope"), "no codemod named")
+
+
+def test_gpu_requested_without_gpu_is_a_clear_error(seed1):
+    _one_clear_line(run_cli("check", "--device", "gpu", str(seed1)), "no GPU")

@@ -92,3 +92,35 @@ def test_healthy_program_runs_once(tmp_path):
     runner = Clean({})
     assert isinstance(repair(_script(tmp_path), runner, RunOptions(), [Marker("a", Safety.SAFE)]), Healthy)
     assert runner.calls == [()]
+
+
+class After(Marker):
+    """Changes the code only once ``needs`` was applied: a fault hidden behind another."""
+
+    def __init__(self, name: str, needs: str) -> None:
+        super().__init__(name, Safety.SAFE)
+        self.needs = needs
+
+    def rewrite(self, source, focus=None):
+        if f"# {self.needs}\n" not in source:
+            return Rewrite(source, False)
+        return super().rewrite(source, focus)
+
+
+def test_partial_fix_then_another_round(tmp_path):
+    class TwoVars(FakeRunner):
+        def run(self, script, args=(), timeout=0, patches=None, project=None):
+            text = next(iter(patches.values())).decode() if patches else ""
+            self.calls.append(text.count("# "))
+            fixed = [f"# {n}\n" in text for n in ("a", "b")]
+            sources = tuple(SourceRecord(n, "float32", (), True, True, has_gradient=f, norm=1.0 if f else None)
+                            for n, f in zip("wv", fixed))
+            return ProbeResult("ok", (GradientCall(str(script), 3, (), "tensor", 1.0, sources),))
+
+    runner = TwoVars({})
+    outcome = repair(_script(tmp_path), runner, RunOptions(), [Marker("a", Safety.SAFE), After("b", "a")])
+    assert isinstance(outcome, Repaired)
+    assert outcome.verdict.proposal.codemods == ("a", "b")
+    assert runner.calls == [0, 1, 2]  # original, round 1 (a), round 2 (a then b)
+    (patch,) = outcome.verdict.proposal.patches
+    assert patch.after.endswith("# a\n# b\n") and patch.before == _script(tmp_path).read_text()
