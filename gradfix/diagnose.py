@@ -16,7 +16,9 @@ from libcst.metadata import PositionProvider
 
 from gradfix.analysis.access import base_path, related
 from gradfix.analysis.callees import Callees
-from gradfix.analysis.flow import Flow, GradientCall as FlowCall, Stmt, analyse
+from gradfix.analysis.flow import Flow, Stmt, analyse
+from gradfix.analysis.flow import GradientCall as FlowCall
+from gradfix.analysis.nodes import calls_in
 from gradfix.types import Cause, Finding, GradientCall, ProbeResult, SourceRecord
 
 INT_DTYPES = frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool"})
@@ -31,14 +33,6 @@ WRITES = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "sca
 Explanation = tuple[Cause, str, Optional[int]]
 
 
-def _calls_in(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, cst.Call):
-            yield n
-        stack.extend(n.children)
-
 
 def _hot_calls(flow: Flow, call: FlowCall) -> list[tuple[cst.Call, int, Stmt]]:
     """Calls made while computing the loss from trainable values, in order: those in the path
@@ -48,10 +42,10 @@ def _hot_calls(flow: Flow, call: FlowCall) -> list[tuple[cst.Call, int, Stmt]]:
     for stmt in call.path:
         if not stmt.trainable:
             continue
-        out += [(c, flow.line(c), stmt) for c in _calls_in(stmt.node)]
+        out += [(c, flow.line(c), stmt) for c in calls_in(stmt.node)]
         klass = call.tape.klass
         for func, _owner in callees.of([stmt.node], klass):
-            out += [(c, flow.line(c), stmt) for c in _calls_in(func.body)]
+            out += [(c, flow.line(c), stmt) for c in calls_in(func.body)]
     return out
 
 
@@ -67,7 +61,7 @@ def _rewraps_host_values(flow: Flow, call: cst.Call) -> bool:
         return True
     if not flow.names.is_tf(call.func, "constant", "convert_to_tensor", "Variable", "cast"):
         return False
-    return any(_host(flow, c) for a in call.args for c in _calls_in(a.value))
+    return any(_host(flow, c) for a in call.args for c in calls_in(a.value))
 
 
 def _int_cast(flow: Flow, c: cst.Call) -> bool:

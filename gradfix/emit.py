@@ -8,7 +8,15 @@ from pathlib import Path
 
 from gradfix.diff import display_path, patch_diff
 from gradfix.types import (
-    Failed, Finding, Healthy, Outcome, ProbeResult, Proposal, Repaired, Unrepaired, Verdict,
+    Failed,
+    Finding,
+    Healthy,
+    Outcome,
+    ProbeResult,
+    Proposal,
+    Repaired,
+    Unrepaired,
+    Verdict,
 )
 
 STATUS = {Healthy: "healthy", Repaired: "repaired", Unrepaired: "unrepaired", Failed: "error"}

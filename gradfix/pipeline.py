@@ -13,8 +13,17 @@ from gradfix.load import SourceFile, load
 from gradfix.propose import propose
 from gradfix.runner import Runner
 from gradfix.types import (
-    Failed, FilePatch, Healthy, Outcome, ProbeResult, Proposal, Repaired, RunOptions, Safety,
-    Unrepaired, Verdict,
+    Failed,
+    FilePatch,
+    Healthy,
+    Outcome,
+    ProbeResult,
+    Proposal,
+    Repaired,
+    RunOptions,
+    Safety,
+    Unrepaired,
+    Verdict,
 )
 from gradfix.verify import judge
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import textwrap
 
+import libcst as cst
+
 from gradfix.analysis.access import access, related
 from gradfix.analysis.flow import analyse
 from gradfix.analysis.names import ensure_tf_import, tf_alias
-import libcst as cst
 
 
 def _flow(code: str):

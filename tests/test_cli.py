@@ -8,7 +8,6 @@ import subprocess
 
 import pytest
 import unidiff
-
 from conftest import CORPUS, run_cli
 
 SEED1 = CORPUS / "seed_untracked_variable" / "train.py"

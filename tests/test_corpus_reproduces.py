@@ -14,11 +14,11 @@ import difflib
 import math
 import os
 import sys
-import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from oracle import run_oracle  # noqa: E402  (tests/oracle.py; tests/ may or may not be a package)

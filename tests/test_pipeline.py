@@ -11,7 +11,15 @@ from pathlib import Path
 from gradfix.codemods.base import Codemod, Example, Rewrite
 from gradfix.pipeline import repair
 from gradfix.types import (
-    Cause, GradientCall, Healthy, ProbeResult, Repaired, RunOptions, Safety, SourceRecord, Unrepaired,
+    Cause,
+    GradientCall,
+    Healthy,
+    ProbeResult,
+    Repaired,
+    RunOptions,
+    Safety,
+    SourceRecord,
+    Unrepaired,
 )
 
 

@@ -7,11 +7,12 @@ defined here when ``model`` (``self.net``) is bound anywhere in the module to ``
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator, Optional
+from typing import Iterable, Optional
 
 import libcst as cst
 
 from gradfix.analysis.access import access_path
+from gradfix.analysis.nodes import walk
 
 Def = tuple[cst.FunctionDef, Optional[cst.ClassDef]]  # a function and the class it belongs to
 
@@ -26,7 +27,7 @@ class Callees:
             elif isinstance(stmt, cst.ClassDef):
                 self.classes[stmt.name.value] = stmt
         self.instances: dict[str, cst.ClassDef] = {}  # "model" / "self.net" -> its class
-        for node in _walk(module):
+        for node in walk(module):
             if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
                 klass = self.classes.get(access_path(node.value.func) or "")
                 for target in node.targets:
@@ -40,7 +41,7 @@ class Callees:
         todo = [(node, klass) for node in nodes]
         while todo:
             node, owner = todo.pop(0)
-            for call in (n for n in _walk(node) if isinstance(n, cst.Call)):
+            for call in (n for n in walk(node) if isinstance(n, cst.Call)):
                 hit = self._resolve(call.func, owner)
                 if hit is not None and all(hit[0] is not f for f, _ in found):
                     found.append(hit)
@@ -70,11 +71,3 @@ def _method(klass: cst.ClassDef, name: str) -> Optional[cst.FunctionDef]:
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
             return stmt
     return None
-
-
-def _walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))

@@ -23,6 +23,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from gradfix.analysis.access import access, access_path, expr_reads, related
 from gradfix.analysis.names import TRAINABLE_ATTRS, Names, parse
+from gradfix.analysis.nodes import calls_in
 
 Block = Union[cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite]
 REGIONS = ("outer", "before", "tape", "after")
@@ -111,7 +112,7 @@ class Flow:
 
     def contains_numpy(self, node: cst.CSTNode) -> bool:
         """Whether ``node`` calls NumPy or ``.numpy()`` anywhere."""
-        for call in _calls(node):
+        for call in calls_in(node):
             if any(q.startswith("numpy.") for q in self.names.of(call.func)):
                 return True
             if isinstance(call.func, cst.Attribute) and call.func.attr.value == "numpy":
@@ -265,17 +266,9 @@ def _child_blocks(node: cst.CSTNode) -> Iterator[Block]:
             yield from _child_blocks(child)
 
 
-def _calls(node: cst.CSTNode) -> Iterator[cst.Call]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, cst.Call):
-            yield n
-        stack.extend(n.children)
-
 
 def _gradient_calls(stmt: cst.CSTNode, tape_name: str) -> Iterator[cst.Call]:
-    for call in _calls(stmt):
+    for call in calls_in(stmt):
         func = call.func
         if (
             isinstance(func, cst.Attribute)

@@ -12,13 +12,14 @@ reads it outside the tape.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterator, Optional
+from typing import Optional
 
 import libcst as cst
 
 from gradfix.analysis.access import access, access_path, base_path, expr_reads, related
 from gradfix.analysis.flow import Flow, GradientCall
 from gradfix.analysis.names import tf_attr, tf_spelling
+from gradfix.analysis.nodes import parenthesize, walk
 
 _METHODS = {
     "assign": None, "assign_add": "add", "assign_sub": "sub",
@@ -57,7 +58,7 @@ def find_writes(flow: Flow, call: GradientCall) -> list[BufferWrite]:
     for stmt in call.sequence:
         if stmt.region != "tape":
             continue
-        for node in _walk(stmt.node):
+        for node in walk(stmt.node):
             if not (isinstance(node, cst.Expr) and isinstance(node.value, cst.Call)):
                 continue
             buffer = _write_target(flow, node.value)
@@ -96,7 +97,7 @@ class Buffers(cst.CSTTransformer):
     def _writes_in(self, node: cst.CSTNode) -> bool:
         return any(
             isinstance(n, cst.Call) and _write_target(self.flow, n) == self.buffer
-            for n in _walk(node)
+            for n in walk(node)
         )
 
     # -- where we rewrite: the tape body from the first write on
@@ -176,7 +177,7 @@ class Buffers(cst.CSTTransformer):
             if kind is None:
                 return values[0]
             op = cst.Add() if kind == "add" else cst.Subtract()
-            return cst.BinaryOperation(t, op, _paren(values[0]))
+            return cst.BinaryOperation(t, op, parenthesize(values[0]))
         for q in self.flow.names.of(func):
             spec = _FUNCTIONS.get(q.removeprefix("tensorflow.compat.v1."))
             if spec is not None and len(values) == 3:
@@ -209,7 +210,7 @@ class Buffers(cst.CSTTransformer):
 
     def _reads_outside(self) -> bool:
         tape = self.call.tape.node
-        for node in _walk(self.flow.module, stop=tape):
+        for node in walk(self.flow.module, stop=tape):
             if isinstance(node, cst.SimpleStatementLine):
                 acc = access(node)
                 if related(acc.reads, [self.buffer]):
@@ -232,25 +233,10 @@ def _indices(subscript: cst.Subscript) -> Optional[list[cst.BaseExpression]]:
     return out
 
 
-def _paren(expr: cst.BaseExpression) -> cst.BaseExpression:
-    if isinstance(expr, (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float)):
-        return expr
-    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-
 
 def _fresh(module: cst.Module, wanted: str) -> str:
-    taken = {n.value for n in _walk(module) if isinstance(n, cst.Name)}
+    taken = {n.value for n in walk(module) if isinstance(n, cst.Name)}
     name, k = wanted, 2
     while name in taken:
         name, k = f"{wanted}{k}", k + 1
     return name
-
-
-def _walk(node: cst.CSTNode, stop: Optional[cst.CSTNode] = None) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if n is stop:
-            continue
-        yield n
-        stack.extend(reversed(n.children))

@@ -10,8 +10,23 @@ import libcst as cst
 from gradfix.analysis.access import access_path
 from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import Flow, analyse
-from gradfix.analysis.names import Names, ensure_tf_import, tf_alias, tf_attr, tf_spelling
-from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
+from gradfix.analysis.names import (
+    Names,
+    ensure_tf_import,
+    tf_alias,
+    tf_attr,
+    tf_spelling,
+)
+from gradfix.analysis.nodes import walk
+from gradfix.codemods.base import (
+    Codemod,
+    Example,
+    Focus,
+    Rewrite,
+    Unchanged,
+    declined,
+    finished,
+)
 from gradfix.types import Cause, Safety
 
 _EQ = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
@@ -144,7 +159,7 @@ def _variable_calls(flow: Flow, calls) -> set[int]:
     """``tf.Variable(...)`` calls that create a source of one of ``calls``."""
     sources = {s for c in calls for s in c.sources}
     found = set()
-    for node in _walk(flow.module):
+    for node in walk(flow.module):
         if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
             targets = {access_path(t.target) for t in node.targets}
             if targets & sources and flow.names.is_tf(node.value.func, "Variable"):
@@ -227,7 +242,7 @@ def _call_names(names: Names, value: cst.BaseExpression) -> frozenset[str]:
 
 def _has_float(node: cst.CSTNode) -> bool:
     """A float literal or a float dtype anywhere inside (then the value is already float)."""
-    for n in _walk(node):
+    for n in walk(node):
         if isinstance(n, cst.Float):
             return True
         if isinstance(n, cst.SimpleString) and n.evaluated_value.startswith(_FLOATISH):
@@ -246,11 +261,3 @@ def _int_or_unknown(names: Names, value: cst.BaseExpression) -> bool:
                 _has_float(value)
             )
     return not _has_float(value)
-
-
-def _walk(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))

@@ -10,7 +10,16 @@ import libcst as cst
 
 from gradfix.analysis.access import expr_reads, related
 from gradfix.analysis.flow import GradientCall, Stmt, analyse
-from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
+from gradfix.analysis.nodes import calls_in
+from gradfix.codemods.base import (
+    Codemod,
+    Example,
+    Focus,
+    Rewrite,
+    Unchanged,
+    declined,
+    finished,
+)
 from gradfix.types import Cause, Safety
 
 _SETUP_METHODS = frozenset({"compile", "build", "fit", "load_weights", "summary", "evaluate"})
@@ -195,7 +204,7 @@ def _movable(call: GradientCall, flow) -> list[Stmt]:
             continue
         if not isinstance(stmt.node, cst.SimpleStatementLine) or related(stmt.writes, call.sources):
             continue
-        if any(_is_setup(flow, c) for c in _calls_in(stmt.node)):
+        if any(_is_setup(flow, c) for c in calls_in(stmt.node)):
             continue
         out.append(stmt)
     return out
@@ -207,14 +216,6 @@ def _is_setup(flow, call: cst.Call) -> bool:
         return True
     return flow.names.is_constructor(call)
 
-
-def _calls_in(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        if isinstance(n, cst.Call):
-            yield n
-        stack.extend(n.children)
 
 
 def _conflict(call: GradientCall, plan: _Plan) -> Optional[int]:

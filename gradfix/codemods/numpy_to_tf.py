@@ -10,14 +10,25 @@ import libcst as cst
 from gradfix.analysis.access import access, expr_reads, related
 from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import analyse
-from gradfix.analysis.names import Names, ensure_tf_import, tf_alias, tf_attr, tf_spelling
-from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
+from gradfix.analysis.names import (
+    Names,
+    ensure_tf_import,
+    tf_alias,
+    tf_attr,
+    tf_spelling,
+)
+from gradfix.analysis.nodes import parenthesize, walk
+from gradfix.codemods.base import (
+    Codemod,
+    Example,
+    Focus,
+    Rewrite,
+    Unchanged,
+    declined,
+    finished,
+)
 from gradfix.codemods.numpy_table import DTYPES, FLOAT_TYPES, MATH, NUMPY, Spec
 from gradfix.types import Cause, Safety
-
-_ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst.Integer,
-          cst.Float, cst.List, cst.Tuple, cst.Dict)  # fmt: skip
-
 
 _EQ = cst.AssignEqual(
     whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
@@ -164,7 +175,7 @@ def _function_taint(function: cst.FunctionDef) -> frozenset[str]:
     """Parameters of a called function and everything computed from them in its body."""
     taint = {p.name.value for p in function.params.params + function.params.kwonly_params}
     taint |= {p.name.value for p in function.params.posonly_params}
-    lines = [n for n in _walk(function.body) if isinstance(n, cst.SimpleStatementLine)]
+    lines = [n for n in walk(function.body) if isinstance(n, cst.SimpleStatementLine)]
     for _ in range(2):  # twice: loops carry values backwards
         for line in lines:
             acc = access(line)
@@ -173,18 +184,6 @@ def _function_taint(function: cst.FunctionDef) -> frozenset[str]:
     return frozenset(taint)
 
 
-def _walk(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))
-
-
-def _atom(expr: cst.BaseExpression) -> cst.BaseExpression:
-    if isinstance(expr, _ATOMS) or expr.lpar:
-        return expr
-    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
 
 
 class _ToTf(cst.CSTTransformer):
@@ -222,7 +221,7 @@ class _ToTf(cst.CSTTransformer):
         for q in sorted(self.names.of(original.func)):
             module, _, name = q.partition(".")
             if q == "builtins.float" and _plain(updated, 1):
-                return _atom(updated.args[0].value)
+                return parenthesize(updated.args[0].value)
             if module == "numpy" and name in FLOAT_TYPES and _plain(updated, 1):
                 dtype = tf_attr(self.tf, name)
                 return self._call("cast", [cst.Arg(updated.args[0].value), cst.Arg(dtype)])

@@ -10,7 +10,16 @@ import libcst as cst
 from gradfix.analysis.access import expr_reads, related
 from gradfix.analysis.flow import GradientCall, analyse
 from gradfix.analysis.names import ensure_tf_import, tf_alias, tf_attr, tf_spelling
-from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
+from gradfix.analysis.nodes import parenthesize, walk
+from gradfix.codemods.base import (
+    Codemod,
+    Example,
+    Focus,
+    Rewrite,
+    Unchanged,
+    declined,
+    finished,
+)
 from gradfix.codemods.buffers import Buffers, find_writes
 from gradfix.types import Cause, Safety
 
@@ -181,7 +190,7 @@ def _unwrap_variables(code: str, focus: Optional[Focus]) -> Optional[str]:
         for stmt in call.sequence:
             if stmt.region != "tape":
                 continue
-            for node in _walk(stmt.node):
+            for node in walk(stmt.node):
                 if not isinstance(node, cst.Call) or not flow.names.is_tf(node.func, "Variable"):
                     continue
                 if related(expr_reads(node), call.trainable) and not (stmt.kills & mutated - stmt.writes):
@@ -226,19 +235,5 @@ class _Unwrap(cst.CSTTransformer):
         self.changed = True
         if dtype is not None:
             return cst.Call(tf_attr(self.tf, "cast"), [cst.Arg(value), cst.Arg(dtype)])
-        return value if id(original) in self.bare else _paren(value)
+        return value if id(original) in self.bare else parenthesize(value)
 
-
-def _walk(node: cst.CSTNode):
-    stack = [node]
-    while stack:
-        n = stack.pop()
-        yield n
-        stack.extend(reversed(n.children))
-
-
-def _paren(expr: cst.BaseExpression) -> cst.BaseExpression:
-    atoms = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.List)
-    if isinstance(expr, atoms) or expr.lpar:
-        return expr
-    return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
