@@ -141,3 +141,36 @@ def test_codemods_list_and_explain():
 
 def test_gpu_requested_without_gpu_is_a_clear_error(seed1):
     _one_clear_line(run_cli("check", "--device", "gpu", str(seed1)), "no GPU")
+
+
+def test_no_verified_fix_writes_nothing_and_says_what_was_tried(tmp_path):
+    path = tmp_path / "train.py"
+    path.write_text(
+        "import tensorflow as tf\n"
+        "w = tf.Variable(1.5)\n"
+        "y = w * 2.0\n"
+        "with tf.GradientTape() as tape:\n"
+        "    loss = tf.round(y) ** 2\n"
+        "print(tape.gradient(loss, w))\n")
+    before = path.read_bytes()
+    proc = run_cli("apply", str(path))
+    assert proc.returncode == 1, proc.stderr
+    assert path.read_bytes() == before
+    assert "w has no gradient" in proc.stdout and "no verified fix" in proc.stdout
+    assert "tried hoist-into-tape: still no gradient for w" in proc.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["train.py"]
+
+
+def test_apply_keeps_encoding_newlines_and_mode(tmp_path):
+    text = SEED1.read_text().replace("# Incorrect implementation", "# Incorrect implementation: caf\xe9")
+    data = ("# -*- coding: latin-1 -*-\n" + text).replace("\n", "\r\n").encode("latin-1")
+    path = tmp_path / "train.py"
+    path.write_bytes(data)
+    path.chmod(0o754)
+    proc = run_cli("apply", str(path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    after = path.read_bytes()
+    assert b"caf\xe9" in after and after.count(b"\r\n") == data.count(b"\r\n")
+    assert b"\n" not in after.replace(b"\r\n", b"")
+    assert b"\r\n    y = w * x" in after
+    assert path.stat().st_mode & 0o777 == 0o754
