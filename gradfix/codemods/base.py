@@ -11,12 +11,19 @@ from gradfix.types import Cause, Safety
 
 @dataclass(frozen=True)
 class Focus:
-    """Where the probe saw missing gradients: the lines of the ``tape.gradient`` calls in this file
-    and the names of the sources that got ``None``. ``None`` instead of a Focus means "every
-    gradient call in the file"."""
+    """Where the probe saw missing gradients in this file.
+
+    ``lines``: lines of the gradient calls whose sources got ``None`` (for ``model.fit`` the line
+    of the user's call that led into Keras, e.g. ``model.fit(...)``). ``variables``: names of the
+    sources without a gradient. ``functions``: first lines (``co_firstlineno``: the first decorator
+    or the ``def``) of the functions of this file that ran during the failing step with at least
+    one tensor or variable argument — custom losses, layers' ``call``, helpers, ``train_step`` —
+    so a codemod can repair code the loss went through even when no tape is in this file.
+    ``None`` instead of a Focus means "every gradient call in the file"."""
 
     lines: frozenset[int] = frozenset()
     variables: frozenset[str] = frozenset()
+    functions: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
