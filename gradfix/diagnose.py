@@ -1,174 +1,173 @@
-"""Explaining each missing gradient: a cause and a line, from what the probe saw and the code.
+"""Explaining each missing gradient: a cause, a line and a plain sentence.
 
-The probe says *which* source got ``None`` at *which* gradient call; the gradient path of that call
-(``analysis.flow``) says *where* the connection to the loss breaks. Checks run from the most to the
-least specific evidence; the first that holds names the cause.
+The probe says *which* source got ``None`` at *which* gradient call (and whether it was a variable,
+its dtype, whether the tape saw it read, what changed at the next step); ``evidence`` says *where*
+the path from the variable to the loss breaks. Checks run from the surest evidence to the least.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Optional
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
-from gradfix.analysis.access import base_path, related
-from gradfix.analysis.callees import Callees
-from gradfix.analysis.flow import Flow, Stmt, analyse
-from gradfix.analysis.flow import GradientCall as FlowCall
-from gradfix.analysis.nodes import calls_in
+from gradfix import evidence as ev
+from gradfix.analysis.access import access_path
+from gradfix.analysis.flow import Flow, analyse
+from gradfix.analysis.nodes import walk
 from gradfix.types import Cause, Finding, GradientCall, ProbeResult, SourceRecord
 
 INT_DTYPES = frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool"})
-NON_DIFFERENTIABLE = frozenset({
-    "round", "floor", "ceil", "sign", "argmax", "argmin", "math.round", "math.floor", "math.ceil",
-    "math.sign", "math.argmax", "math.argmin", "equal", "greater", "less", "greater_equal",
-    "less_equal", "math.equal", "math.greater", "math.less", "one_hot", "where", "unique",
-})
-WRITES = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_nd_update",
-                    "scatter_nd_add", "scatter_add", "scatter_sub"})
+OPTIONS = ("use it in the loss, differentiate only the variables the loss uses, or freeze it "
+           "(trainable=False) if leaving it untrained is intended")
 
-Explanation = tuple[Cause, str, Optional[int]]
+Explanation = tuple[Cause, str, Optional[int], Optional[Path]]
 
 
+class _Context:
+    """Parsed files and the evidence gathered for one probe result."""
 
-def _hot_calls(flow: Flow, call: FlowCall) -> list[tuple[cst.Call, int, Stmt]]:
-    """Calls made while computing the loss from trainable values, in order: those in the path
-    statements, each followed by those in the same-file functions the statement calls."""
-    callees = Callees(flow.module)
-    out = []
-    for stmt in call.path:
-        if not stmt.trainable:
-            continue
-        out += [(c, flow.line(c), stmt) for c in calls_in(stmt.node)]
-        klass = call.tape.klass
-        for func, _owner in callees.of([stmt.node], klass):
-            out += [(c, flow.line(c), stmt) for c in calls_in(func.body)]
-    return out
+    def __init__(self, probe: ProbeResult, texts: Mapping[Path, str]) -> None:
+        self.flows: dict[Path, Optional[Flow]] = {p: analyse(t) for p, t in texts.items()}
+        self.dynamic = ev.dynamic_calls(probe.functions, self.flows)
+        self.first_step = {(c.path, c.line): c for c in probe.gradient_calls if c.step == 1}
 
+    def flow(self, path: str) -> Optional[Flow]:
+        return self.flows.get(Path(path).resolve())
 
-def _host(flow: Flow, call: cst.Call) -> bool:
-    """NumPy, ``.numpy()``, ``float()``/``int()``: a value leaves TensorFlow here."""
-    return flow.contains_numpy(call) or bool(flow.names.of(call.func) & {"builtins.float", "builtins.int"})
+    def seen(self, call: GradientCall) -> tuple[list[ev.Seen], Optional[ev.FlowCall]]:
+        flow = self.flow(call.path)
+        fcall = ev.gradient_call_at(flow, call.line) if flow else None
+        static = ev.static_calls(flow, Path(call.path).resolve(), fcall) if fcall else []
+        return static + self.dynamic, fcall
 
 
-def _rewraps_host_values(flow: Flow, call: cst.Call) -> bool:
-    """``tf.constant(np...)``, ``tf.convert_to_tensor(x.numpy())``, ``np.array(t)``: a tensor
-    rebuilt from host values has no history on the tape."""
-    if flow.names.of(call.func) & {"numpy.array", "numpy.asarray"}:
-        return True
-    if not flow.names.is_tf(call.func, "constant", "convert_to_tensor", "Variable", "cast"):
-        return False
-    return any(_host(flow, c) for a in call.args for c in calls_in(a.value))
+def _at(seen: ev.Seen) -> tuple[int, Path]:
+    return seen.line, seen.path
 
 
-def _int_cast(flow: Flow, c: cst.Call) -> bool:
-    if not flow.names.is_tf(c.func, "cast", "dtypes.cast"):
-        return False
-    dtype = [a.value for a in c.args if a.keyword is None][1:2] or \
-        [a.value for a in c.args if a.keyword and a.keyword.value == "dtype"]
-    return bool(dtype) and (flow.names.is_int_dtype(dtype[0]) or flow.names.is_tf(dtype[0], "bool"))
-
-
-def _buffer_write(call: FlowCall, c: cst.Call) -> bool:
-    """``buf.assign(...)``/``buf[i].assign(...)``/``buf.scatter_*`` on something not a source."""
-    if not (isinstance(c.func, cst.Attribute) and c.func.attr.value in WRITES):
-        return False
-    owner = base_path(c.func.value)
-    return owner is not None and not related([owner], call.sources)
-
-
-def _non_differentiable(flow: Flow, c: cst.Call) -> bool:
-    return any(q.startswith("tensorflow.") and q[len("tensorflow."):] in NON_DIFFERENTIABLE
-               for q in flow.names.of(c.func))
-
-
-def _static(flow: Flow, call: FlowCall) -> Optional[Explanation]:
-    """Causes that the code shows, in order of how sure the evidence is."""
-    hot = _hot_calls(flow, call)
-
-    def first(test: Callable[[cst.Call], bool], in_tape: bool = False) -> Optional[int]:
-        return next((line for c, line, stmt in hot
-                     if test(c) and (not in_tape or stmt.region == "tape")), None)
-
-    line = first(lambda c: _rewraps_host_values(flow, c))
-    if line:
-        return (Cause.LOSS_DISCONNECTED, "the loss is rebuilt from host values (NumPy, .numpy() or "
-                "float()), so the tape sees a new constant instead of the computation", line)
-    line = first(lambda c: _host(flow, c) or any(q.startswith("math.") for q in flow.names.of(c.func)))
-    if line:
+def _from_evidence(seen: list[ev.Seen], fcall) -> Optional[Explanation]:
+    hit = ev.first(seen, ev.predict)
+    if hit:
+        return (Cause.LOSS_DISCONNECTED, "model.predict returns NumPy values, so the loss does not depend on "
+                "the model's variables", *_at(hit))
+    hit = ev.first(seen, ev.rewraps_host_values)
+    if hit:
+        return (Cause.LOSS_DISCONNECTED, "the loss is rebuilt from host values (NumPy, .numpy() or float()), "
+                "so the tape sees a new constant instead of the computation", *_at(hit))
+    hit = ev.first(seen, ev.host)
+    if hit:
         return (Cause.NUMPY_IN_GRAPH, "the loss is computed through NumPy or .numpy(), which the tape "
-                "cannot record", line)
-    outside = call.outside_tape()
+                "cannot record", *_at(hit))
+    outside = fcall.outside_tape() if fcall else ()
     if outside:
         where = "after the tape ends" if outside[0].region == "after" else "before the tape starts"
-        return Cause.OUTSIDE_TAPE, f"computed {where}", outside[0].line
-    line = first(lambda c: _buffer_write(call, c), in_tape=True)
-    if line:
-        return (Cause.ASSIGN_OR_SCATTER, "the loss reads a variable written with assign/scatter inside "
-                "the tape, which cuts the tape", line)
-    line = first(lambda c: flow.names.is_tf(c.func, "Variable"), in_tape=True)
-    if line:
-        return (Cause.ASSIGN_OR_SCATTER, "the loss goes through a new tf.Variable created inside the "
-                "tape, which starts a fresh, unconnected value", line)
-    line = first(lambda c: _int_cast(flow, c))
-    if line:
-        return Cause.NON_DIFFERENTIABLE_OP, "the loss goes through a cast to an integer type", line
-    line = first(lambda c: _non_differentiable(flow, c))
-    if line:
-        return Cause.NON_DIFFERENTIABLE_OP, "the loss goes through an operation with no gradient", line
+        return Cause.OUTSIDE_TAPE, f"computed {where}", outside[0].line, None
+    hit = ev.first(seen, ev.buffer_write, in_tape=True)
+    if hit:
+        return (Cause.ASSIGN_OR_SCATTER, "the loss reads a variable written with assign/scatter inside the "
+                "tape, which cuts the tape", *_at(hit))
+    hit = ev.first(seen, ev.new_variable, in_tape=True)
+    if hit:
+        return (Cause.ASSIGN_OR_SCATTER, "the loss goes through a new tf.Variable created inside the tape, "
+                "which starts a fresh, unconnected value", *_at(hit))
+    hit = ev.first(seen, ev.int_cast)
+    if hit:
+        return Cause.NON_DIFFERENTIABLE_OP, "the loss goes through a cast to an integer type", *_at(hit)
+    hit = ev.first(seen, ev.non_differentiable)
+    if hit:
+        return (Cause.NON_DIFFERENTIABLE_OP, "the loss goes through an operation with no gradient "
+                "(rounding, sign, argmax or a comparison)", *_at(hit))
     return None
 
 
-def _explain(call: GradientCall, src: SourceRecord, flow: Optional[Flow]) -> Explanation:
-    fcall = None
-    if flow is not None:
-        pos = flow.wrapper.resolve(PositionProvider)
-        fcall = next((c for c in flow.calls
-                      if pos[c.node].start.line <= call.line <= pos[c.node].end.line), None)
-    if src.dtype in INT_DTYPES:
-        line = _definition_line(flow, src.name)
-        return Cause.INT_DTYPE, f"it has integer dtype {src.dtype}; only floating-point values get gradients", line
-    if call.target_type in ("numpy", "python") or (call.error and "_id" in call.error):
-        line = next((ln for c, ln, _ in _hot_calls(flow, fcall) if _host(flow, c)), None) if fcall else None
-        return (Cause.NUMPY_IN_GRAPH, f"the target of tape.gradient is a {call.target_type} value, not a "
-                "tensor: NumPy or .numpy() cut the tape", line)
-    if fcall is not None:
-        found = _static(flow, fcall)
-        if found:
-            return found
-    if not src.is_variable:
-        return Cause.UNWATCHED_TENSOR, "it is a plain tensor the tape does not watch", None
-    if fcall is not None and fcall.first_reading(src.name) is None and src.name in fcall.sources:
-        return Cause.LOSS_DISCONNECTED, "the loss does not depend on it", None
-    return Cause.OTHER, "the loss does not reach it through operations the tape recorded", None
+def _unreached(call: GradientCall, src: SourceRecord, fcall) -> Explanation:
+    """A variable the loss does not depend on: explain, name the layer, give the options."""
+    if all(not s.has_gradient for s in call.sources) and len(call.sources) > 1:
+        return (Cause.LOSS_DISCONNECTED, "the loss does not depend on any of the variables it is "
+                f"differentiated against; options: {OPTIONS}", None, None)
+    layer = src.var_name.rpartition("/")[0] if "/" in src.var_name else ""
+    if layer:
+        what = (f"layer '{layer}' runs, but its output never reaches the loss (an unused head or output?)"
+                if src.watched else f"layer '{layer}' is never called while the tape records")
+    else:
+        what = ("it is read on the tape, but the loss does not depend on it" if src.watched
+                else "it is never used while the tape records: the loss does not depend on it")
+    return Cause.LOSS_DISCONNECTED, f"{what}; options: {OPTIONS}", None, None
+
+
+def _rebinding_line(flow: Optional[Flow], name: str) -> Optional[int]:
+    """A statement that rebinds ``name`` from itself (``w = w - lr * g``, ``w -= ...``)."""
+    if flow is None:
+        return None
+    for node in walk(flow.module):
+        if isinstance(node, cst.AugAssign) and access_path(node.target) == name:
+            return flow.line(node)
+        if isinstance(node, cst.Assign) and any(_binds(t.target, name) for t in node.targets):
+            if any(access_path(n) == name for n in walk(node.value) if isinstance(n, (cst.Name, cst.Attribute))):
+                return flow.line(node)
+    return None
+
+
+def _binds(target: cst.BaseExpression, name: str) -> bool:
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return any(_binds(e.value, name) for e in target.elements)
+    return access_path(target) == name
 
 
 def _definition_line(flow: Optional[Flow], name: str) -> Optional[int]:
+    """The statement that creates ``name`` (``w = tf.Variable(...)``, ``self.w = ...``)."""
     if flow is None:
         return None
-    for node in flow.module.body:
-        if isinstance(node, cst.SimpleStatementLine):
-            for small in node.body:
-                if isinstance(small, cst.Assign) and any(
-                        isinstance(t.target, cst.Name) and t.target.value == name for t in small.targets):
-                    return flow.line(node)
+    for node in walk(flow.module):
+        if isinstance(node, cst.Assign) and any(_binds(t.target, name) for t in node.targets):
+            return flow.line(node)
     return None
 
 
+def _explain(ctx: _Context, call: GradientCall, index: int, src: SourceRecord) -> Explanation:
+    flow = ctx.flow(call.path)
+    earlier = ctx.first_step.get((call.path, call.line)) if call.step == 2 else None
+    if earlier and index < len(earlier.sources) and earlier.sources[index].is_variable and not src.is_variable:
+        return (Cause.VARIABLE_REPLACED, "it is a tf.Variable at the first step but a plain tensor at the "
+                "next: an assignment rebinds the name instead of updating the variable",
+                _rebinding_line(flow, src.name), None)
+    if src.dtype in INT_DTYPES:
+        return (Cause.INT_DTYPE, f"it has integer dtype {src.dtype}; only floating-point values get "
+                "gradients", _definition_line(flow, src.name), None)
+    seen, fcall = ctx.seen(call)
+    if call.target_type in ("numpy", "python") or (call.error and "_id" in call.error):
+        hit = ev.first(seen, ev.host)
+        return (Cause.NUMPY_IN_GRAPH, f"the target of tape.gradient is a {call.target_type} value, not a "
+                "tensor: NumPy or .numpy() cut the tape", *(_at(hit) if hit else (None, None)))
+    if src.is_variable and not src.watched:  # never read while recording: outside, or not used
+        outside = fcall.outside_tape() if fcall else ()
+        if outside:
+            where = "after the tape ends" if outside[0].region == "after" else "before the tape starts"
+            return Cause.OUTSIDE_TAPE, f"computed {where}", outside[0].line, None
+        return _unreached(call, src, fcall)
+    found = _from_evidence(seen, fcall)
+    if found:
+        return found
+    if not src.is_variable:
+        return Cause.UNWATCHED_TENSOR, "it is a plain tensor, and the tape only watches variables", None, None
+    return _unreached(call, src, fcall)
+
+
 def diagnose(probe: ProbeResult, texts: Mapping[Path, str]) -> tuple[Finding, ...]:
-    """One Finding per source that got no gradient, in the order the probe saw them."""
-    flows: dict[Path, Optional[Flow]] = {}
-    findings = []
+    """One Finding per source without a gradient, in the order the probe saw them. A source that
+    is missing at the next step for the same reason as at the first is reported once."""
+    ctx = _Context(probe, texts)
+    findings, reported = [], set()
     for call in probe.gradient_calls:
-        if not call.missing:
-            continue
-        path = Path(call.path).resolve()
-        if path not in flows:
-            flows[path] = analyse(texts[path]) if path in texts else None
-        for src in call.missing:
-            cause, message, line = _explain(call, src, flows[path])
-            findings.append(Finding(call.path, call.line, src.name, cause, message, line))
+        for index, src in enumerate(call.sources):
+            key = (call.path, call.line, index)
+            if src.has_gradient or key in reported:
+                continue
+            reported.add(key)
+            cause, message, line, where = _explain(ctx, call, index, src)
+            cause_path = str(where) if where and where != Path(call.path).resolve() else None
+            findings.append(Finding(call.path, call.line, src.name, cause, message, line, cause_path))
     return tuple(findings)

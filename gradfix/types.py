@@ -58,6 +58,7 @@ class SourceRecord:
     finite: bool = True  # meaningful only when has_gradient
     norm: float | None = None  # L2 norm of the gradient, when there is one
     var_name: str = ""  # TensorFlow's own name/path of the variable
+    watched: bool = True  # the tape recorded a read of it (False: never used while recording)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class GradientCall:
     loss: float | None  # target value when it is a scalar
     sources: tuple[SourceRecord, ...]
     error: str | None = None  # the exception tape.gradient raised, if any
+    step: int = 1  # 1: first arrival at this call site; 2: the next training step's
 
     @property
     def missing(self) -> tuple[SourceRecord, ...]:
@@ -98,6 +100,7 @@ class ProbeResult:
     stopped: str = ""  # why the probe stopped the program ("next-step", "optimizer-error", ...)
     output: str = ""  # tail of the program's stdout+stderr
     seconds: float = 0.0
+    functions: tuple[Frame, ...] = ()  # user functions that ran while a tape was recording
 
     @property
     def missing_count(self) -> int:

@@ -15,6 +15,11 @@ records that call as "all sources None".  The program is stopped (``stopped: Tru
 is about to compute its fourth gradient, so a 1000-epoch loop costs three steps.  Inside a
 ``tf.function`` the results are symbolic; their finiteness is checked by wrapping them in
 ``tf.debugging.check_numerics``, which raises at run time (reported as the exception).
+
+``eager=True`` (case.toml ``eager = true``) calls ``tf.config.run_functions_eagerly(True)`` before the
+script runs, as gradfix's probe does: ``model.fit`` with NumPy in a loss or layer then shows ``None``
+gradients instead of failing while tracing.  ``overlay`` maps file names (relative to the script's
+folder) to files copied over the temporary copy before the run: the multi-file cases' ``fixed/``.
 """
 from __future__ import annotations
 
@@ -48,6 +53,8 @@ try:
     keras.utils.set_random_seed(0)          # seeds random, numpy and tf.random
     import tensorflow as tf
     from tensorflow.python.eager import backprop
+    if os.environ.get("GRADFIX_ORACLE_EAGER") == "1":
+        tf.config.run_functions_eagerly(True)
 
     _orig_gradient = backprop.GradientTape.gradient
     _site_counts = {}
@@ -120,18 +127,21 @@ _write()
 '''.replace("MAX_CALLS", str(MAX_CALLS_PER_SITE))
 
 
-def run_oracle(script_path, args=(), timeout=120) -> dict:
+def run_oracle(script_path, args=(), timeout=120, eager=False, overlay=None) -> dict:
     """Run ``script_path`` (with ``args``) under the oracle and return its report (see module doc)."""
     script_path = Path(script_path).resolve()
     with tempfile.TemporaryDirectory(prefix="gradfix-oracle-") as tmp:
         work = Path(tmp) / "case"
-        shutil.copytree(script_path.parent, work)
+        shutil.copytree(script_path.parent, work, ignore=shutil.ignore_patterns("__pycache__"))
+        for name, src in (overlay or {}).items():
+            (work / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, work / name)
         boot = Path(tmp) / "oracle_bootstrap.py"
         boot.write_text(_BOOTSTRAP)
         report_path = Path(tmp) / "report.json"
         env = {k: v for k, v in os.environ.items()}
         env.update(TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="-1", PYTHONHASHSEED="0",
-                   MPLBACKEND="Agg")
+                   MPLBACKEND="Agg", GRADFIX_ORACLE_EAGER="1" if eager else "0")
         proc = subprocess.run(
             [sys.executable, str(boot), str(report_path), str(work / script_path.name), *map(str, args)],
             cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
@@ -144,8 +154,10 @@ def run_oracle(script_path, args=(), timeout=120) -> dict:
         return report
 
 
-if __name__ == "__main__":  # python tests/oracle.py corpus/x/train.py [args...]
-    r = run_oracle(sys.argv[1], sys.argv[2:])
+if __name__ == "__main__":  # python tests/oracle.py [--eager] corpus/x/train.py [args...]
+    eager = sys.argv[1:2] == ["--eager"]
+    argv = sys.argv[2:] if eager else sys.argv[1:]
+    r = run_oracle(argv[0], argv[1:], eager=eager)
     for k in ("stdout", "stderr"):
         r.pop(k)
     print(json.dumps(r, indent=1))

@@ -1,10 +1,13 @@
 """Every corpus case behaves as its case.toml says, checked by the independent oracle (tests/oracle.py).
 
 - broken train.py: at least one gradient is None (or TF 2.21's NumPy-target AttributeError);
-- broken fixed.py: every gradient call has every source non-None and finite, no exception, and for
-  safe fixes the same first loss value as the broken program;
-- clean train.py: every gradient present and finite, no exception.
+- broken fix (``fixed.py``, or for a multi-file case the files under ``fixed/`` named by
+  ``fixed_files`` laid over a copy of the case): every gradient call has every source non-None and
+  finite, no exception, and for safe fixes the same first loss value as the broken program;
+- clean train.py: every gradient present and finite, no exception;
+- unfixable train.py: at least one None gradient, and no fix at all (gradfix must explain, not patch).
 
+``eager = true`` in case.toml runs both programs with ``tf.config.run_functions_eagerly(True)``.
 Each script runs in its own subprocess (one TensorFlow import each); the runs for the selected tests
 are started together on a thread pool when the first one is needed.
 """
@@ -27,7 +30,10 @@ CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CAUSES = {"outside_tape", "numpy_in_graph", "non_differentiable_op", "assign_or_scatter", "int_dtype",
           "unwatched_tensor", "variable_replaced", "loss_disconnected", "other"}
 CODEMODS = {"hoist-into-tape": "safe", "numpy-to-tf": "safe", "scatter-to-mask": "safe",
-            "cast-to-float": "unsafe"}
+            "cast-to-float": "unsafe", "predict-to-call": "safe", "watch-tensor": "safe",
+            "rebind-to-assign": "safe", "straight-through": "safe", "soft-surrogate": "unsafe"}
+KINDS = ("broken", "clean", "unfixable")
+KEYS = {"kind", "cause", "codemods", "safety", "origin", "args", "notes", "eager", "fixed_files", "explain"}
 LOSS_RTOL = 1e-5
 
 
@@ -40,6 +46,27 @@ CASES = sorted(p.parent.name for p in CORPUS.glob("*/case.toml"))
 META = {name: _load(CORPUS / name) for name in CASES}
 BROKEN = [c for c in CASES if META[c].get("kind") == "broken"]
 CLEAN = [c for c in CASES if META[c].get("kind") == "clean"]
+UNFIXABLE = [c for c in CASES if META[c].get("kind") == "unfixable"]
+
+
+def _fixed_overlay(case: str) -> dict | None:
+    """``{relative name: fixed file}`` for a multi-file case, ``None`` for a single-file one."""
+    files = META[case].get("fixed_files")
+    if files is None:
+        return None
+    return {name: CORPUS / case / "fixed" / name for name in files}
+
+
+def _run(case: str, variant: str) -> dict:
+    meta, folder = META[case], CORPUS / case
+    eager = bool(meta.get("eager", False))
+    args = meta.get("args", [])
+    if variant == "fixed":
+        overlay = _fixed_overlay(case)
+        if overlay is not None:
+            return run_oracle(folder / "train.py", args, eager=eager, overlay=overlay)
+        return run_oracle(folder / "fixed.py", args, eager=eager)
+    return run_oracle(folder / "train.py", args, eager=eager)
 
 
 @pytest.fixture(scope="session")
@@ -52,13 +79,14 @@ def oracle(request):
         if case is None:
             continue
         if item.originalname in ("test_broken_train_has_none", "test_fixed_has_all_gradients"):
-            wanted.update({(case, "train.py"), (case, "fixed.py")})
-        elif item.originalname == "test_clean_has_all_gradients":
-            wanted.add((case, "train.py"))
+            wanted.update({(case, "train"), (case, "fixed")})
+        elif item.originalname in ("test_clean_has_all_gradients", "test_unfixable_has_none"):
+            wanted.add((case, "train"))
     pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
-    futures = {key: pool.submit(run_oracle, CORPUS / key[0] / key[1], META[key[0]].get("args", []))
-               for key in sorted(wanted)}
-    yield lambda case, script: futures[(case, script)].result()
+    # the slowest programs (Keras fit, multi-file) first, so the pool's tail is short
+    order = sorted(wanted, key=lambda k: (not META[k[0]].get("eager"), k))
+    futures = {key: pool.submit(_run, *key) for key in order}
+    yield lambda case, variant: futures[(case, variant)].result()
     pool.shutdown(wait=True, cancel_futures=True)
 
 
@@ -72,39 +100,66 @@ def _describe(report: dict) -> str:
 def test_case_metadata(case):
     meta, folder = META[case], CORPUS / case
     assert case.isidentifier() and case == case.lower(), "folder name must be snake_case"
-    assert meta.get("kind") in ("broken", "clean")
+    assert meta.get("kind") in KINDS
+    assert set(meta) <= KEYS, set(meta) - KEYS
     assert isinstance(meta.get("origin"), str) and len(meta["origin"]) > 20
     assert (folder / "train.py").is_file()
     assert all(isinstance(a, str) for a in meta.get("args", []))
+    assert isinstance(meta.get("eager", False), bool)
+    if meta["kind"] in ("clean", "unfixable"):
+        assert not (folder / "fixed.py").exists() and not (folder / "fixed").exists()
+        assert "codemods" not in meta and "fixed_files" not in meta
     if meta["kind"] == "clean":
         assert meta.get("cause") == "none"
-        assert not (folder / "fixed.py").exists()
+        return
+    if meta["kind"] == "unfixable":
+        assert meta.get("cause") in ("loss_disconnected", "other")
+        explain = meta.get("explain")
+        assert isinstance(explain, list) and explain and all(isinstance(w, str) and w for w in explain)
+        sources = "\n".join(p.read_text() for p in folder.glob("*.py"))
+        assert all(w in sources for w in explain), "explain words should name things in the program"
         return
     assert meta.get("cause") in CAUSES
     codemods = meta.get("codemods")
     assert isinstance(codemods, list) and codemods and set(codemods) <= set(CODEMODS)
     expected = "unsafe" if any(CODEMODS[c] == "unsafe" for c in codemods) else "safe"
     assert meta.get("safety") == expected
-    broken = (folder / "train.py").read_text().splitlines()
-    fixed = (folder / "fixed.py").read_text().splitlines()
-    changed = [l for l in difflib.unified_diff(broken, fixed, lineterm="", n=0)
-               if l[:1] in "+-" and not l.startswith(("+++", "---"))]
-    assert 0 < len(changed) <= 12, "fixed.py should be a minimal edit of train.py"
+    overlay = _fixed_overlay(case)
+    if overlay is None:
+        pairs = [(folder / "train.py", folder / "fixed.py")]
+    else:  # multi-file: fixed/ holds exactly the changed files, and no fixed.py
+        assert not (folder / "fixed.py").exists()
+        on_disk = {p.relative_to(folder / "fixed").as_posix() for p in (folder / "fixed").rglob("*.py")}
+        assert overlay and on_disk == set(overlay), (on_disk, set(overlay))
+        pairs = [(folder / name, fixed) for name, fixed in overlay.items()]
+    changed = []
+    for original, fixed in pairs:
+        assert original.is_file(), f"fixed/{original.name} has no original"
+        changed += [l for l in difflib.unified_diff(original.read_text().splitlines(),
+                                                    fixed.read_text().splitlines(), lineterm="", n=0)
+                    if l[:1] in "+-" and not l.startswith(("+++", "---"))]
+    assert 0 < len(changed) <= 12, "the fix should be a minimal edit"
 
 
 def test_corpus_size():
-    by_cause = {}
+    by_cause, by_codemod = {}, {}
     for c in BROKEN:
         by_cause[META[c]["cause"]] = by_cause.get(META[c]["cause"], 0) + 1
-    assert len(BROKEN) >= 26 and len(CLEAN) >= 10
+        for m in META[c]["codemods"]:
+            by_codemod[m] = by_codemod.get(m, 0) + 1
+    assert len(BROKEN) >= 62 and len(CLEAN) >= 22 and len(UNFIXABLE) >= 5
     for cause in ("outside_tape", "numpy_in_graph", "non_differentiable_op", "assign_or_scatter",
-                  "int_dtype", "loss_disconnected"):
+                  "int_dtype", "loss_disconnected", "unwatched_tensor", "variable_replaced"):
         assert by_cause.get(cause, 0) >= 4, cause
+    for codemod, least in (("predict-to-call", 3), ("watch-tensor", 4), ("rebind-to-assign", 4),
+                           ("straight-through", 5), ("soft-surrogate", 1)):
+        assert by_codemod.get(codemod, 0) >= least, codemod
+    assert sum("fixed_files" in META[c] for c in BROKEN) >= 3, "multi-file cases"
 
 
 @pytest.mark.parametrize("case", BROKEN)
 def test_broken_train_has_none(case, oracle):
-    r = oracle(case, "train.py")
+    r = oracle(case, "train")
     assert r["calls"], "no gradient call was reached: " + _describe(r)
     numpy_target = (r["exception"] or {}).get("type") == "AttributeError" and "_id" in r["exception"]["message"]
     assert r["none_count"] > 0 or numpy_target, _describe(r)
@@ -112,10 +167,10 @@ def test_broken_train_has_none(case, oracle):
 
 @pytest.mark.parametrize("case", BROKEN)
 def test_fixed_has_all_gradients(case, oracle):
-    r = oracle(case, "fixed.py")
+    r = oracle(case, "fixed")
     assert r["exception"] is None, _describe(r)
     assert r["calls"] and r["none_count"] == 0 and r["nonfinite_count"] == 0, _describe(r)
-    original = oracle(case, "train.py")
+    original = oracle(case, "train")
     assert len(r["calls"]) >= len(original["calls"])
     if META[case]["safety"] == "safe":
         before, after = original["calls"][0]["loss"], r["calls"][0]["loss"]
@@ -123,8 +178,15 @@ def test_fixed_has_all_gradients(case, oracle):
             assert math.isclose(before, after, rel_tol=LOSS_RTOL), (before, after)
 
 
+@pytest.mark.parametrize("case", UNFIXABLE)
+def test_unfixable_has_none(case, oracle):
+    r = oracle(case, "train")
+    assert r["calls"], "no gradient call was reached: " + _describe(r)
+    assert r["none_count"] > 0, _describe(r)
+
+
 @pytest.mark.parametrize("case", CLEAN)
 def test_clean_has_all_gradients(case, oracle):
-    r = oracle(case, "train.py")
+    r = oracle(case, "train")
     assert r["exception"] is None, _describe(r)
     assert r["calls"] and r["none_count"] == 0 and r["nonfinite_count"] == 0, _describe(r)

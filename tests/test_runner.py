@@ -47,12 +47,15 @@ def test_records_none_gradient_with_name_line_and_loss(runner, write_script):
 def test_stops_after_first_step_and_passes_arguments(runner, write_script):
     path = write_script(LONG_LOOP)
     result = runner.run(path, args=("--scale", "3.0"))
-    (call,) = result.gradient_calls
+    call, second = result.gradient_calls  # step one, and the next step's gradient call
+    assert (call.step, second.step, second.line) == (1, 2, call.line)
     assert call.loss == 15.0  # (1 + 4) * 3: the argument reached sys.argv
     assert [s.name for s in call.sources] == ["w", "b"]
     assert [s.has_gradient for s in call.sources] == [True, False]
     # Keras only warns when some gradients are None: the step completes, the next one is stopped
     assert result.error is None and result.optimizer_applied and result.stopped == "next-step"
+    assert second.loss < call.loss  # SGD moved w
+    assert not (path.parent / "epochs.log").exists()
     assert not (path.parent / "epochs.log").exists()  # ran in a sandbox copy
 
 
@@ -118,3 +121,44 @@ def test_fork_and_spawn_agree(runner, write_script):
         a = spawn.run(path, args=("--scale", "2"))
     b = runner.run(path, args=("--scale", "2"))
     assert a.gradient_calls == b.gradient_calls
+
+
+def test_records_watched_sources_and_functions_run_on_the_tape(runner, write_script):
+    path = write_script("""
+        import numpy as np
+        import tensorflow as tf
+
+        def prepare(x):
+            return x * 2.0
+
+        def forward(w, x):
+            return w * x
+
+        w = tf.Variable(1.0)
+        unused = tf.Variable(3.0)
+        x = prepare(tf.constant(2.0))
+        with tf.GradientTape() as tape:
+            loss = forward(w, x) ** 2
+        print(tape.gradient(loss, [w, unused]))
+    """)
+    result = runner.run(path)
+    (call,) = result.gradient_calls
+    assert [(s.name, s.watched, s.has_gradient) for s in call.sources] == [
+        ("w", True, True), ("unused", False, False)]
+    assert [(f.function, f.line) for f in result.functions] == [("forward", 8)]
+
+
+def test_user_modules_are_not_shadowed_by_gradfix(runner, write_script):
+    write_script("VALUE = 7.0\n", "env.py")
+    write_script("VALUE = 2.0\n", "client.py")
+    path = write_script("""
+        import client
+        import env
+        import tensorflow as tf
+        w = tf.Variable(1.0)
+        with tf.GradientTape() as tape:
+            loss = w * env.VALUE * client.VALUE
+        tape.gradient(loss, w)
+    """)
+    (call,) = runner.run(path).gradient_calls
+    assert call.loss == 14.0

@@ -95,7 +95,7 @@ class Flow:
         self.module = wrapper.module
         self.names = Names(wrapper)
         self._pos = wrapper.resolve(PositionProvider)
-        self._imported = _imported_names(self.module)
+        self.imported = _imported_names(self.module)
         self.tapes: list[Tape] = []
         self.calls: list[GradientCall] = []
         self._walk(self.module, [], None, None)
@@ -185,7 +185,7 @@ class Flow:
         roots = self._sources(sources, raw)
         stmts, trainable = [], set(roots)
         for blk, k, region, acc in raw:
-            writes = frozenset(w for w in acc.writes if w.split(".")[0] not in self._imported)
+            writes = frozenset(w for w in acc.writes if w.split(".")[0] not in self.imported)
             hot = related(acc.reads, trainable)
             if hot:
                 trainable |= writes
@@ -202,7 +202,7 @@ class Flow:
         todo = list(_strip_trainable(p) for p in sorted(expr_reads(expr)))
         while todo:
             path = todo.pop(0)
-            if path in out or path.split(".")[0] in self._imported:
+            if path in out or path.split(".")[0] in self.imported:
                 continue
             out.append(path)
             for blk, k, _region, acc in reversed(raw):

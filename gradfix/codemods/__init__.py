@@ -6,9 +6,15 @@ from gradfix.codemods.base import Codemod
 from gradfix.codemods.cast_to_float import CastToFloat
 from gradfix.codemods.hoist_into_tape import HoistIntoTape
 from gradfix.codemods.numpy_to_tf import NumpyToTf
+from gradfix.codemods.predict_to_call import PredictToCall
+from gradfix.codemods.rebind_to_assign import RebindToAssign
 from gradfix.codemods.scatter_to_mask import ScatterToMask
+from gradfix.codemods.watch_tensor import WatchTensor
 
-REGISTRY: tuple[Codemod, ...] = (HoistIntoTape(), NumpyToTf(), ScatterToMask(), CastToFloat())
+REGISTRY: tuple[Codemod, ...] = (
+    HoistIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), RebindToAssign(), ScatterToMask(),
+    CastToFloat(),
+)
 
 
 def all_codemods() -> tuple[Codemod, ...]:

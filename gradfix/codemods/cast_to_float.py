@@ -7,7 +7,7 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.analysis.access import access_path
+from gradfix.analysis.access import access_path, expr_reads, related
 from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import Flow, analyse
 from gradfix.analysis.names import (
@@ -18,6 +18,8 @@ from gradfix.analysis.names import (
     tf_spelling,
 )
 from gradfix.analysis.nodes import walk
+from gradfix.analysis.ops import op_of
+from gradfix.analysis.regions import Region, focused_regions, function_region, tensor_reads
 from gradfix.codemods.base import (
     Codemod,
     Example,
@@ -141,11 +143,19 @@ class CastToFloat(Codemod):
             return declined(source, "could not analyse the module")
         calls = flow.focused(focus)
         variables = _variable_calls(flow, calls)
-        regions = [s.node for c in calls for s in c.path if s.trainable]  # not data preparation
+        # statement -> tainted paths there (None: the whole statement, as on a tape's path)
+        regions: dict[int, Optional[frozenset[str]]] = {
+            id(s.node): None for c in calls for s in c.path if s.trainable  # not data preparation
+        }
         callees = Callees(flow.module)
         for call in calls:
-            regions += [f for f, _ in callees.of([s.node for s in call.path], call.tape.klass)]
-        transformer = _ToFloat(flow.names, variables, {id(n) for n in regions}, tf_spelling(flow.module))
+            for function, klass in callees.of([s.node for s in call.path], call.tape.klass):
+                regions[id(function)] = None
+                variables |= _int_weights(flow, function_region(flow, function, klass, False))
+        for region in focused_regions(flow, focus, with_data=False):
+            regions.update(region.hot)
+            variables |= _int_weights(flow, region)
+        transformer = _ToFloat(flow.names, variables, regions, tf_spelling(flow.module))
         try:
             module = flow.module.visit(transformer)
             if transformer.changed and tf_alias(module) is None:
@@ -153,6 +163,15 @@ class CastToFloat(Codemod):
         except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
             return declined(source, f"could not rewrite: {error}")
         return finished(source, module.code)
+
+
+def _int_weights(flow: Flow, region: Region) -> set[int]:
+    """Calls creating weights of the region's class (``self.add_weight``, ``tf.Variable``) that
+    the region's function reads."""
+    reads = expr_reads(region.function.body)
+    frozen = cst.Arg(cst.Name("False"), keyword=cst.Name("trainable"))
+    return {id(call) for path, call in region.weights.items()
+            if path in reads and not any(a.deep_equals(frozen) for a in call.args)}
 
 
 def _variable_calls(flow: Flow, calls) -> set[int]:
@@ -168,49 +187,64 @@ def _variable_calls(flow: Flow, calls) -> set[int]:
 
 
 class _ToFloat(cst.CSTTransformer):
-    def __init__(self, names: Names, variables: set[int], regions: set[int], tf: str) -> None:
+    def __init__(self, names: Names, variables: set[int],
+                 regions: dict[int, Optional[frozenset[str]]], tf: str) -> None:
         super().__init__()
         self.names, self.variables, self.regions, self.tf = names, variables, regions, tf
-        self.depth = 0  # inside a path statement or a called function
+        self.stack: list[Optional[frozenset[str]]] = []  # inside a path statement or function
         self.in_variable = 0
         self.changed = False
 
     def on_visit(self, node: cst.CSTNode) -> bool:
-        self.depth += id(node) in self.regions
+        if id(node) in self.regions:
+            self.stack.append(self.regions[id(node)])
         self.in_variable += id(node) in self.variables
         return super().on_visit(node)
 
     def on_leave(self, original, updated):
         result = super().on_leave(original, updated)
-        self.depth -= id(original) in self.regions
+        if id(original) in self.regions:
+            self.stack.pop()
         self.in_variable -= id(original) in self.variables
         return result
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if id(original) in self.variables:
             return self._variable(original, updated)
-        if not (self.depth or self.in_variable):
+        if not (self.stack or self.in_variable):
             return updated
-        if self.names.is_tf(original.func, "cast", "dtypes.cast") and len(updated.args) >= 2:
+        taint = self.stack[-1] if self.stack and not self.in_variable else None
+        if taint is not None and not related(tensor_reads(self.names, original), taint):
+            return updated  # function mode: a cast of data (labels), not of the model's values
+        found = op_of(self.names, original)
+        if found is not None and found.name == "cast" and len(updated.args) >= 2:
             dtype_at = next((i for i, a in enumerate(original.args) if _is_kw(a, "dtype")), 1)
-            return self._float_arg(original, updated, dtype_at)
+            return self._float_arg(original, updated, dtype_at, found.keras)
         dtype_at = next((i for i, a in enumerate(original.args) if _is_kw(a, "dtype")), None)
         if dtype_at is not None:
-            return self._float_arg(original, updated, dtype_at)
+            return self._float_arg(original, updated, dtype_at, bool(found and found.keras))
         return updated
 
-    def _float_arg(self, original: cst.Call, updated: cst.Call, at: int) -> cst.Call:
+    def _float_arg(self, original: cst.Call, updated: cst.Call, at: int, keras: bool = False) -> cst.Call:
         if at >= len(original.args) or not self.names.is_int_dtype(original.args[at].value):
             return updated
         self.changed = True
         args = list(updated.args)
-        args[at] = args[at].with_changes(value=tf_attr(self.tf, "float32"))
+        old = original.args[at].value
+        if keras and isinstance(old, cst.SimpleString):  # Keras spells dtypes as strings
+            value: cst.BaseExpression = cst.SimpleString(old.prefix + old.quote + "float32" + old.quote)
+        else:
+            value = tf_attr(self.tf, "float32")
+        args[at] = args[at].with_changes(value=value)
         return updated.with_changes(args=args)
 
     def _variable(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        keras = access_path(original.func) in ("self.add_weight", "self.add_variable")
         for i, arg in enumerate(original.args):
             if _is_kw(arg, "dtype"):
-                return self._float_arg(original, updated, i)
+                return self._float_arg(original, updated, i, keras)
+        if keras:
+            return updated
         if not updated.deep_equals(original):
             return updated  # an integer dtype inside the initial value was made float already
         at = next((i for i, a in enumerate(original.args) if a.keyword is None or _is_kw(a, "initial_value")), None)

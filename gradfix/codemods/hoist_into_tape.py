@@ -10,6 +10,7 @@ import libcst as cst
 
 from gradfix.analysis.access import expr_reads, related
 from gradfix.analysis.flow import GradientCall, Stmt, analyse
+from gradfix.analysis.hoisting import outer_conflict
 from gradfix.analysis.nodes import calls_in
 from gradfix.codemods.base import (
     Codemod,
@@ -32,6 +33,7 @@ class _Plan:
     index: int
     before: set[int] = field(default_factory=set)
     after: set[int] = field(default_factory=set)
+    outer: list[Stmt] = field(default_factory=list)  # from enclosing blocks, e.g. before a loop
 
 
 class HoistIntoTape(Codemod):
@@ -125,6 +127,48 @@ class HoistIntoTape(Codemod):
                 """
             ),
         ),
+        Example(
+            title="forward pass before the training loop",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                x, y = tf.ones((4, 3)), tf.zeros((4, 1))
+                pred = model(x)
+                for epoch in range(10):
+                    with tf.GradientTape() as tape:
+                        loss = tf.reduce_mean((pred - y) ** 2)
+                    grads = tape.gradient(loss, model.trainable_variables)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                x, y = tf.ones((4, 3)), tf.zeros((4, 1))
+                for epoch in range(10):
+                    with tf.GradientTape() as tape:
+                        pred = model(x)
+                        loss = tf.reduce_mean((pred - y) ** 2)
+                    grads = tape.gradient(loss, model.trainable_variables)
+                """
+            ),
+        ),
+        Unchanged(
+            title="the value computed before the loop is read after it",
+            code=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                w = tf.Variable(1.0)
+                y = w * 2.0
+                for epoch in range(3):
+                    with tf.GradientTape() as tape:
+                        loss = y ** 2
+                    grads = tape.gradient(loss, w)
+                print(y)
+                """
+            ),
+        ),
         Unchanged(
             title="already inside the tape; construction and data stay outside",
             code=textwrap.dedent(
@@ -164,7 +208,8 @@ class HoistIntoTape(Codemod):
         claimed: set[int] = set()
         for call in flow.focused(focus):
             before, after = _movable(call, flow), [s for s in call.path if s.region == "after"]
-            if not before and not after:
+            outer = _movable(call, flow, region="outer")
+            if not before and not after and not outer:
                 continue
             if any(not isinstance(s.node, cst.SimpleStatementLine) for s in after):
                 notes.append(f"line {call.line}: the loss is computed in a compound statement after the tape")
@@ -173,34 +218,41 @@ class HoistIntoTape(Codemod):
             key = id(call.tape.node)
             _, plan = plans.setdefault(key, (block, _Plan(call.tape.index)))
             candidate = _Plan(plan.index, plan.before | {s.index for s in before},
-                              plan.after | {s.index for s in after})  # fmt: skip
-            ids = {id(s.node) for s in before + after}
-            if ids & claimed - {id(block.body[i]) for i in plan.before | plan.after}:
+                              plan.after | {s.index for s in after},
+                              plan.outer + [s for s in outer if all(s.node is not o.node for o in plan.outer)])  # fmt: skip
+            ids = {id(s.node) for s in before + after + outer}
+            mine = {id(block.body[i]) for i in plan.before | plan.after} | {id(s.node) for s in plan.outer}
+            if ids & claimed - mine:
                 notes.append(f"line {call.line}: statements are shared with another tape")
                 continue
-            conflict = _conflict(call, candidate)
+            conflict = _conflict(call, candidate) or outer_conflict(flow, call, candidate.outer,
+                                                                    candidate.before)
             if conflict:
                 notes.append(f"line {call.line}: line {conflict} uses what would move; left alone")
                 continue
             plans[key] = (block, candidate)
             claimed |= ids
-        if not any(p.before or p.after for _, p in plans.values()):
+        if not any(p.before or p.after or p.outer for _, p in plans.values()):
             return declined(source, *notes)
         by_block: dict[int, list[_Plan]] = {}
+        drops: dict[int, set[int]] = {}
         for block, plan in plans.values():
             by_block.setdefault(id(block), []).append(plan)
+            for stmt in plan.outer:
+                drops.setdefault(id(stmt.block), set()).add(stmt.index)
         try:
-            module = flow.module.visit(_Mover(by_block))
+            module = flow.module.visit(_Mover(by_block, drops))
         except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
             return declined(source, f"could not move statements: {error}")
         return finished(source, module.code, tuple(notes))
 
 
-def _movable(call: GradientCall, flow) -> list[Stmt]:
-    """Path statements before the tape, in its block, that compute from trainables."""
+def _movable(call: GradientCall, flow, region: str = "before") -> list[Stmt]:
+    """Path statements before the tape (in its block, or in an enclosing one for ``outer``)
+    that compute from trainables."""
     out = []
     for stmt in call.path:
-        if stmt.region != "before" or not stmt.trainable:
+        if stmt.region != region or not stmt.trainable:
             continue
         if not isinstance(stmt.node, cst.SimpleStatementLine) or related(stmt.writes, call.sources):
             continue
@@ -244,8 +296,8 @@ def _clash(other: Stmt, moved: Stmt) -> bool:
 
 
 class _Mover(cst.CSTTransformer):
-    def __init__(self, plans: dict[int, list[_Plan]]) -> None:
-        self.plans = plans
+    def __init__(self, plans: dict[int, list[_Plan]], drops: dict[int, set[int]]) -> None:
+        self.plans, self.drops = plans, drops
 
     def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
         return self._apply(original, updated)
@@ -254,20 +306,20 @@ class _Mover(cst.CSTTransformer):
         return self._apply(original, updated)
 
     def _apply(self, original, updated):
-        plans = self.plans.get(id(original))
-        if not plans:
+        plans = self.plans.get(id(original), [])
+        if not plans and id(original) not in self.drops:
             return updated
         body = list(updated.body)
         for plan in plans:
             body[plan.index] = _filled(body, plan)
-        drop = set().union(*(plan.before | plan.after for plan in plans))
+        drop = set().union(self.drops.get(id(original), set()), *(p.before | p.after for p in plans))
         return updated.with_changes(body=[s for i, s in enumerate(body) if i not in drop])
 
 
 def _filled(body: list, plan: _Plan) -> cst.With:
     """The ``with`` at ``plan.index`` with the planned statements moved into it."""
     with_node = body[plan.index]
-    head = [_relined(body[i]) for i in sorted(plan.before)]
+    head = [_relined(s.node) for s in plan.outer] + [_relined(body[i]) for i in sorted(plan.before)]
     if head:
         head[0] = head[0].with_changes(
             leading_lines=[line for line in head[0].leading_lines if line.comment]

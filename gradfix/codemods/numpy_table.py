@@ -9,6 +9,13 @@ to ``axis=0``, ``tf.concat`` has no default).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import libcst as cst
+
+_EQ = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
 
 
 @dataclass(frozen=True)
@@ -80,3 +87,36 @@ MATH: dict[str, Spec] = {
 
 FLOAT_TYPES = frozenset({"float16", "float32", "float64"})  # np.float32(t) -> tf.cast(t, tf.float32)
 DTYPES = FLOAT_TYPES | frozenset({"int32", "int64", "bool", "complex64", "complex128"})
+
+
+def carry_args(spec: Spec, original: cst.Call, updated: cst.Call,
+               dtype: Callable[[cst.BaseExpression], Optional[cst.BaseExpression]]) -> Optional[list[cst.Arg]]:
+    """The arguments of the TF call for a NumPy call, or None when some cannot carry over.
+    ``dtype`` translates a NumPy dtype argument (given the original node)."""
+    args: list[cst.Arg] = []
+    positional = 0
+    for orig, arg in zip(original.args, updated.args):
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            positional += 1
+            if positional > spec.positional:
+                return None
+            args.append(arg)
+            continue
+        keyword = spec.keywords.get(arg.keyword.value)
+        if keyword is None:
+            return None
+        value = arg.value
+        if keyword == "dtype":
+            value = dtype(orig.value)
+            if value is None:
+                return None
+        args.append(arg.with_changes(keyword=cst.Name(keyword), value=value))
+    present = {a.keyword.value for a in args if a.keyword is not None}
+    for keyword, (position, code) in spec.defaults.items():
+        if keyword not in present and (position < 0 or positional <= position):
+            args.append(cst.Arg(cst.parse_expression(code), keyword=cst.Name(keyword), equal=_EQ))
+    if args and args[-1].comma is not cst.MaybeSentinel.DEFAULT:
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return args

@@ -7,17 +7,18 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.analysis.access import access, expr_reads, related
-from gradfix.analysis.callees import Callees
-from gradfix.analysis.flow import analyse
+from gradfix.analysis.access import related
+from gradfix.analysis.flow import Flow, analyse
+from gradfix.analysis.lists import TensorLists
 from gradfix.analysis.names import (
-    Names,
     ensure_tf_import,
     tf_alias,
     tf_attr,
     tf_spelling,
 )
-from gradfix.analysis.nodes import parenthesize, walk
+from gradfix.analysis.nodes import parenthesize
+from gradfix.analysis.ops import integer_uses
+from gradfix.analysis.regions import gradient_regions, tensor_reads
 from gradfix.codemods.base import (
     Codemod,
     Example,
@@ -27,12 +28,8 @@ from gradfix.codemods.base import (
     declined,
     finished,
 )
-from gradfix.codemods.numpy_table import DTYPES, FLOAT_TYPES, MATH, NUMPY, Spec
+from gradfix.codemods.numpy_table import DTYPES, FLOAT_TYPES, MATH, NUMPY, Spec, carry_args
 from gradfix.types import Cause, Safety
-
-_EQ = cst.AssignEqual(
-    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-)
 
 
 class NumpyToTf(Codemod):
@@ -151,17 +148,10 @@ class NumpyToTf(Codemod):
         flow = analyse(source)
         if flow is None:
             return declined(source, "could not analyse the module")
-        regions: dict[int, frozenset[str]] = {}
-        callees = Callees(flow.module)
-        for call in flow.focused(focus):
-            for stmt in call.path:
-                regions[id(stmt.node)] = regions.get(id(stmt.node), frozenset()) | call.trainable
-            for function, _ in callees.of([s.node for s in call.path], call.tape.klass):
-                regions[id(function)] = _function_taint(function)
+        regions = gradient_regions(flow, focus)
         if not regions:
             return declined(source)
-        spelling = tf_spelling(flow.module)
-        transformer = _ToTf(flow.names, regions, spelling)
+        transformer = _ToTf(flow, regions, tf_spelling(flow.module))
         try:
             module = flow.module.visit(transformer)
             if transformer.changed and tf_alias(module) is None:
@@ -171,25 +161,17 @@ class NumpyToTf(Codemod):
         return finished(source, module.code, tuple(transformer.notes))
 
 
-def _function_taint(function: cst.FunctionDef) -> frozenset[str]:
-    """Parameters of a called function and everything computed from them in its body."""
-    taint = {p.name.value for p in function.params.params + function.params.kwonly_params}
-    taint |= {p.name.value for p in function.params.posonly_params}
-    lines = [n for n in walk(function.body) if isinstance(n, cst.SimpleStatementLine)]
-    for _ in range(2):  # twice: loops carry values backwards
-        for line in lines:
-            acc = access(line)
-            if related(acc.reads, taint):
-                taint |= acc.writes
-    return frozenset(taint)
-
-
+_DROPPED = frozenset({"keras.ops.convert_to_numpy", "keras.backend.eval", "keras.backend.get_value",
+                      "tensorflow.keras.backend.eval", "tensorflow.keras.backend.get_value"})
+_ON_LISTS = frozenset({"mean", "sum", "max", "min", "amax", "amin", "prod", "std", "var"})
 
 
 class _ToTf(cst.CSTTransformer):
-    def __init__(self, names: Names, regions: dict[int, frozenset[str]], spelling: str) -> None:
+    def __init__(self, flow: Flow, regions: dict[int, frozenset[str]], spelling: str) -> None:
         super().__init__()
-        self.names, self.regions, self.tf = names, regions, spelling
+        self.names, self.regions, self.tf = flow.names, regions, spelling
+        self.integers = integer_uses(flow.names, flow.module)
+        self.lists = TensorLists(flow.names, flow.module)
         self.stack: list[frozenset[str]] = []
         self.changed = False
         self.notes: list[str] = []
@@ -206,7 +188,7 @@ class _ToTf(cst.CSTTransformer):
         return result
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
-        if not self.stack or not related(expr_reads(original), self.stack[-1]):
+        if not self.stack or not related(tensor_reads(self.names, original), self.stack[-1]):
             return updated
         new = self._convert(original, updated)
         if new is None:
@@ -216,15 +198,23 @@ class _ToTf(cst.CSTTransformer):
 
     def _convert(self, original: cst.Call, updated: cst.Call) -> Optional[cst.BaseExpression]:
         func = updated.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "numpy" and not updated.args:
+        if isinstance(func, cst.Attribute) and func.attr.value in ("numpy", "tolist") and not updated.args:
             return func.value
         for q in sorted(self.names.of(original.func)):
             module, _, name = q.partition(".")
             if q == "builtins.float" and _plain(updated, 1):
                 return parenthesize(updated.args[0].value)
+            if q in _DROPPED and _plain(updated, 1):
+                return updated.args[0].value
+            if q == "builtins.int" and _plain(updated, 1):
+                return self._int(original, updated)
             if module == "numpy" and name in FLOAT_TYPES and _plain(updated, 1):
                 dtype = tf_attr(self.tf, name)
                 return self._call("cast", [cst.Arg(updated.args[0].value), cst.Arg(dtype)])
+            if module == "numpy" and original.args and self.lists.is_list(original.args[0].value):
+                new = self._on_list(name, original, updated)
+                if new is not None:
+                    return new
             spec = (NUMPY if module == "numpy" else MATH if module == "math" else {}).get(name)
             if spec is not None:
                 new = self._mapped(spec, original, updated)
@@ -235,34 +225,32 @@ class _ToTf(cst.CSTTransformer):
                 self.notes.append(f"{q} on the gradient path has no TensorFlow equivalent here")
         return None
 
-    def _mapped(self, spec: Spec, original: cst.Call, updated: cst.Call):
-        args: list[cst.Arg] = []
-        positional = 0
-        for orig, arg in zip(original.args, updated.args):
-            if arg.star:
-                return None
-            if arg.keyword is None:
-                positional += 1
-                if positional > spec.positional:
-                    return None
-                args.append(arg)
-                continue
-            keyword = spec.keywords.get(arg.keyword.value)
-            if keyword is None:
-                return None
-            value = arg.value
-            if keyword == "dtype":
-                value = self._dtype(orig.value)
-                if value is None:
-                    return None
-            args.append(arg.with_changes(keyword=cst.Name(keyword), value=value))
-        present = {a.keyword.value for a in args if a.keyword is not None}
-        for keyword, (position, code) in spec.defaults.items():
-            if keyword not in present and (position < 0 or positional <= position):
-                args.append(cst.Arg(cst.parse_expression(code), keyword=cst.Name(keyword), equal=_EQ))
-        if args and args[-1].comma is not cst.MaybeSentinel.DEFAULT:
-            args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        return self._call(spec.tf, args)
+    def _int(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        value = updated.args[0].value
+        if id(original) in self.integers:  # an index, a count, a gather position: keep it integral
+            return self._call("cast", [cst.Arg(value), cst.Arg(tf_attr(self.tf, "int32"))])
+        self.notes.append("int(...) on a tensor dropped: the value is no longer truncated to an integer")
+        return parenthesize(value)
+
+    def _on_list(self, name: str, original: cst.Call, updated: cst.Call) -> Optional[cst.BaseExpression]:
+        """``np.mean(losses)`` over a Python list of tensors: stack it first (``tf.add_n`` for a
+        plain sum of scalars)."""
+        items = updated.args[0]
+        if items.keyword is not None or items.star:
+            return None
+        if name == "sum" and len(updated.args) == 1 and self.lists.scalar_elements(original.args[0].value):
+            return self._call("add_n", [items])
+        stacked = self._call("stack", [items.with_changes(comma=cst.MaybeSentinel.DEFAULT)])
+        if name in ("array", "asarray") and len(updated.args) == 1:
+            return stacked
+        if name not in _ON_LISTS:
+            return None
+        args = [updated.args[0].with_changes(value=stacked), *updated.args[1:]]
+        return self._mapped(NUMPY[name], original, updated.with_changes(args=args))
+
+    def _mapped(self, spec: Spec, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
+        args = carry_args(spec, original, updated, self._dtype)
+        return None if args is None else self._call(spec.tf, args)
 
     def _dtype(self, node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
         if isinstance(node, cst.SimpleString):

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from gradfix.errors import RunnerError
 from gradfix.runner.env import scrubbed
+from gradfix.runner.gradfix_child import launch_argv
 from gradfix.runner.protocol import parse_result
 from gradfix.runner.sandbox import Sandbox
 from gradfix.types import ProbeError, ProbeResult
@@ -61,7 +62,7 @@ class Runner:
         self._zygote_log = tempfile.TemporaryFile()
         try:
             proc = subprocess.Popen(
-                [self.python, str(RUNNER_DIR / "zygote.py"), self.device],
+                launch_argv(self.python, str(RUNNER_DIR), "zygote", self.device),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._zygote_log,
                 env=self.env, cwd=tempfile.gettempdir(), text=True, bufsize=1,
             )
@@ -98,7 +99,7 @@ class Runner:
         req_path.write_text(json.dumps(request), encoding="utf-8")
         try:
             proc = subprocess.Popen(
-                [self.python, str(RUNNER_DIR / "probe.py"), str(req_path)],
+                launch_argv(self.python, str(RUNNER_DIR), "probe", str(req_path)),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 env=self.env, cwd=request["cwd"], start_new_session=True,
             )

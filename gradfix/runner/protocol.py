@@ -23,6 +23,7 @@ def _source(raw: dict) -> SourceRecord:
         finite=bool(raw.get("finite", True)),
         norm=raw.get("norm"),
         var_name=raw.get("var_name") or "",
+        watched=bool(raw.get("watched", True)),
     )
 
 
@@ -36,6 +37,7 @@ def parse_result(raw: dict, unplace: Callable[[str], str], output: str = "") -> 
             loss=c.get("loss"),
             sources=tuple(_source(s) for s in c.get("sources", [])),
             error=c.get("error"),
+            step=int(c.get("step", 1)),
         )
         for c in raw.get("gradient_calls", [])
     )
@@ -52,4 +54,6 @@ def parse_result(raw: dict, unplace: Callable[[str], str], output: str = "") -> 
         stopped=raw.get("stopped", ""),
         output=output,
         seconds=float(raw.get("seconds", 0.0)),
+        functions=tuple(Frame(unplace(f["path"]), int(f["line"]), f.get("name", ""))
+                        for f in raw.get("functions", [])),
     )

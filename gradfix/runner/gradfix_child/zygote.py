@@ -1,6 +1,6 @@
 """The zygote: imports TensorFlow once, then forks a fresh child per run.
 
-Runs under the user's interpreter by path (``python zygote.py DEVICE``); must not import gradfix.
+Started by the parent as ``gradfix_child.zygote.main([DEVICE])`` (see ``launch_argv``).
 Protocol, one JSON object per line: the parent writes a request (see probe.py) with ``timeout``;
 the zygote answers ``{"status": "ok"|"timeout"|"crashed", "exit_code", "signal"}`` after the child
 has ended. The first line it writes is ``{"ready": true, ...}``. Its own stdout is kept for the
@@ -15,9 +15,7 @@ import signal
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-
-import probe  # noqa: E402  (the sibling file, not a package import)
+from gradfix_child import probe
 
 
 def _kill_group(pid: int) -> None:
@@ -53,8 +51,8 @@ def serve(request: dict) -> dict:
     return {"status": "ok", "exit_code": os.WEXITSTATUS(status), "signal": None}
 
 
-def main() -> int:
-    device = sys.argv[1] if len(sys.argv) > 1 else "cpu"
+def main(argv: list[str]) -> int:
+    device = argv[0] if argv else "cpu"
     proto_out = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
     os.dup2(2, 1)
     try:
@@ -72,7 +70,3 @@ def main() -> int:
         request = json.loads(line)
         proto_out.write(json.dumps(serve(request)) + "\n")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

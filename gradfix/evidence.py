@@ -1,0 +1,165 @@
+"""What the code shows about a broken gradient path: the calls made while the loss was computed.
+
+Two sources of evidence are combined: the *static* gradient path of a ``tape.gradient`` call in the
+file (``analysis.flow``; statements the target depends on and the same-file functions they call),
+and the *dynamic* list of user functions that ran while a tape was recording (recorded by the
+probe; this is how a custom loss passed to ``model.compile`` or a layer's ``call`` in another module
+is found). Each check below asks for the first call that matches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import libcst as cst
+from libcst.metadata import PositionProvider
+
+from gradfix.analysis.access import base_path, related
+from gradfix.analysis.callees import Callees
+from gradfix.analysis.flow import Flow
+from gradfix.analysis.flow import GradientCall as FlowCall
+from gradfix.analysis.nodes import calls_in, walk
+from gradfix.types import Frame
+
+NON_DIFFERENTIABLE = frozenset({
+    "round", "floor", "ceil", "sign", "argmax", "argmin", "math.round", "math.floor", "math.ceil",
+    "math.sign", "math.argmax", "math.argmin", "equal", "greater", "less", "greater_equal",
+    "less_equal", "math.equal", "math.greater", "math.less", "unique",
+})
+KERAS_NON_DIFFERENTIABLE = frozenset({"round", "floor", "ceil", "sign", "argmax", "argmin"})
+WRITES = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_nd_update",
+                    "scatter_nd_add", "scatter_add", "scatter_sub"})
+
+
+@dataclass(frozen=True)
+class Seen:
+    """One call made while computing the loss."""
+
+    call: cst.Call
+    flow: Flow
+    path: Path
+    line: int
+    in_tape: bool  # inside the tape body (or in a function that ran on the tape)
+    gradient: Optional[FlowCall]  # the gradient call whose path it is on (None: dynamic evidence)
+
+
+def gradient_call_at(flow: Flow, line: int) -> Optional[FlowCall]:
+    """The static gradient call whose source span covers ``line`` (the probe's line)."""
+    pos = flow.wrapper.resolve(PositionProvider)
+    return next((c for c in flow.calls if pos[c.node].start.line <= line <= pos[c.node].end.line), None)
+
+
+def static_calls(flow: Flow, path: Path, call: FlowCall) -> list[Seen]:
+    """Calls in the path statements computed from trainable values, each followed by the calls in
+    the same-file functions the statement calls."""
+    callees = Callees(flow.module)
+    out = []
+    for stmt in call.path:
+        if not stmt.trainable:
+            continue
+        in_tape = stmt.region == "tape"
+        out += [Seen(c, flow, path, flow.line(c), in_tape, call) for c in calls_in(stmt.node)]
+        for func, _owner in callees.of([stmt.node], call.tape.klass):
+            out += [Seen(c, flow, path, flow.line(c), in_tape, call) for c in calls_in(func.body)]
+    return out
+
+
+def dynamic_calls(functions: Iterable[Frame], flows: Mapping[Path, Optional[Flow]]) -> list[Seen]:
+    """Calls in the user functions that ran while a tape was recording."""
+    out = []
+    for frame in functions:
+        path = Path(frame.path).resolve()
+        flow = flows.get(path)
+        if flow is None:
+            continue
+        for func in _functions_at(flow, frame.line):
+            out += [Seen(c, flow, path, flow.line(c), True, None) for c in calls_in(func.body)]
+    return out
+
+
+def _functions_at(flow: Flow, first_line: int) -> list[cst.FunctionDef]:
+    pos = flow.wrapper.resolve(PositionProvider)
+    found = []
+    for node in walk(flow.module):
+        if isinstance(node, cst.FunctionDef):
+            lines = {pos[node].start.line, pos[node.name].start.line}
+            lines |= {pos[d].start.line for d in node.decorators}
+            if first_line in lines:
+                found.append(node)
+    return found
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def host(seen: Seen) -> bool:
+    """NumPy, ``.numpy()``, ``.tolist()``, ``float()``/``int()``: a value leaves TensorFlow."""
+    c, names = seen.call, seen.flow.names.of(seen.call.func)
+    if seen.flow.contains_numpy(c) or names & {"builtins.float", "builtins.int"}:
+        return True
+    if any(q.startswith("math.") for q in names):
+        return True
+    return isinstance(c.func, cst.Attribute) and c.func.attr.value == "tolist"
+
+
+def rewraps_host_values(seen: Seen) -> bool:
+    """``tf.constant(np...)``, ``tf.convert_to_tensor(x.numpy())``, ``np.array(t)``: a tensor
+    rebuilt from host values has no history on the tape."""
+    flow, c = seen.flow, seen.call
+    if flow.names.of(c.func) & {"numpy.array", "numpy.asarray"}:
+        return True
+    if not flow.names.is_tf(c.func, "constant", "convert_to_tensor", "Variable", "cast"):
+        return False
+    return any(host(Seen(inner, flow, seen.path, 0, False, None)) for a in c.args for inner in calls_in(a.value))
+
+
+def predict(seen: Seen) -> bool:
+    """``model.predict(x)``: Keras returns NumPy, so the tape stops there."""
+    func = seen.call.func
+    return isinstance(func, cst.Attribute) and func.attr.value in ("predict", "predict_on_batch")
+
+
+def int_cast(seen: Seen) -> bool:
+    flow, c = seen.flow, seen.call
+    if not (flow.names.is_tf(c.func, "cast", "dtypes.cast") or _keras(flow, c, {"cast"})):
+        return False
+    dtype = [a.value for a in c.args if a.keyword is None][1:2] or \
+        [a.value for a in c.args if a.keyword and a.keyword.value == "dtype"]
+    return bool(dtype) and (flow.names.is_int_dtype(dtype[0]) or flow.names.is_tf(dtype[0], "bool"))
+
+
+def buffer_write(seen: Seen) -> bool:
+    """``buf.assign(...)``/``buf[i].assign(...)``/``buf.scatter_*`` on something not a source."""
+    c = seen.call
+    if not (isinstance(c.func, cst.Attribute) and c.func.attr.value in WRITES):
+        return False
+    owner = base_path(c.func.value)
+    sources = seen.gradient.sources if seen.gradient else ()
+    return owner is not None and not related([owner], sources)
+
+
+def new_variable(seen: Seen) -> bool:
+    return seen.flow.names.is_tf(seen.call.func, "Variable")
+
+
+def non_differentiable(seen: Seen) -> bool:
+    flow, c = seen.flow, seen.call
+    if _keras(flow, c, KERAS_NON_DIFFERENTIABLE):
+        return True
+    return any(q.startswith("tensorflow.") and q[len("tensorflow."):] in NON_DIFFERENTIABLE
+               for q in flow.names.of(c.func))
+
+
+def _keras(flow: Flow, c: cst.Call, names: frozenset[str] | set[str]) -> bool:
+    for q in flow.names.of(c.func):
+        if q.startswith(("keras.ops.", "keras.backend.", "tensorflow.keras.backend.", "tensorflow.keras.ops.")):
+            if q.rpartition(".")[2] in names:
+                return True
+    return False
+
+
+def first(seen: list[Seen], test: Callable[[Seen], bool], in_tape: bool = False) -> Optional[Seen]:
+    return next((s for s in seen if (s.in_tape or not in_tape) and test(s)), None)

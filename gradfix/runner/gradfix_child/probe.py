@@ -1,0 +1,142 @@
+"""The probe: runs a user's training script for one step and records every gradient call.
+
+Runs in the child (see ``gradfix_child/__init__.py``): started by the zygote after a fork, or as
+``main([REQUEST.json])`` in a fresh interpreter (spawn).
+
+Request (a dict, see ``protocol`` in the parent): script, args, cwd, result, output, seed, eager,
+device, user_roots. The result is one JSON object written atomically to ``request["result"]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import runpy
+import sys
+import time
+
+from gradfix_child.hooks import StopProbe, instrument
+from gradfix_child.record import Recorder
+
+
+def preload(device: str = "cpu") -> None:
+    """Import the heavy modules once (the zygote does this before forking)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if device == "cpu":
+        os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+    import numpy  # noqa: F401
+    import tensorflow  # noqa: F401
+
+    try:
+        import keras  # noqa: F401
+    except ImportError:
+        pass
+
+
+def _seed(seed: int) -> None:
+    import random
+
+    import numpy as np
+    import tensorflow as tf
+
+    random.seed(seed)
+    np.random.seed(seed)
+    tf.random.set_seed(seed)
+    try:
+        import keras
+
+        keras.utils.set_random_seed(seed)
+    except Exception:
+        pass
+
+
+def run(request: dict) -> dict:
+    """Run the script described by ``request`` in this process and return the result dict."""
+    import tensorflow as tf
+
+    started = time.monotonic()
+    rec = Recorder(request.get("user_roots") or [request["cwd"]])
+    result: dict = {"status": "ok", "error": None, "exit_code": None, "stopped": ""}
+    if request.get("device") == "gpu" and not tf.config.list_physical_devices("GPU"):
+        result.update(status="device-error", stopped="no-gpu")
+        result["error"] = {
+            "type": "DeviceError",
+            "message": "--device gpu: TensorFlow sees no GPU on this machine",
+            "stack": [],
+        }
+        return _finish(result, rec, started)
+    os.chdir(request["cwd"])
+    sys.argv = [request["script"], *request.get("args", [])]
+    sys.path.insert(0, os.path.dirname(request["script"]))
+    _seed(int(request.get("seed", 0)))
+    if request.get("eager", True):
+        tf.config.run_functions_eagerly(True)
+    instrument(rec)
+    sys.setprofile(rec.profile)
+    try:
+        runpy.run_path(request["script"], run_name="__main__")
+        result["stopped"] = "end"
+    except StopProbe as stop:
+        result["stopped"] = stop.reason
+    except SystemExit as exc:
+        code = exc.code
+        result["stopped"] = "exit"
+        result["exit_code"] = code if isinstance(code, int) else (0 if code is None else 1)
+    except BaseException as exc:  # the user's program failed: that is data
+        result["stopped"] = "error"
+        result["error"] = {
+            "type": type(exc).__name__,
+            "message": str(exc).strip().splitlines()[0][:500] if str(exc).strip() else "",
+            "stack": rec.user_tb_frames(exc.__traceback__),
+        }
+    finally:
+        sys.setprofile(None)
+    return _finish(result, rec, started)
+
+
+def _finish(result: dict, rec: Recorder, started: float) -> dict:
+    result["gradient_calls"] = rec.calls
+    result["optimizer_applied"] = rec.optimizer_applied
+    result["functions"] = [{"path": p, "line": ln, "name": n} for (p, ln), n in rec.functions.items()]
+    result["seconds"] = round(time.monotonic() - started, 4)
+    return result
+
+
+def write_result(path: str, result: dict) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(result, fh, default=str)
+    os.replace(tmp, path)
+
+
+def child_main(request: dict) -> None:
+    """Entry point inside a fresh child: redirect stdio, run, write the result."""
+    out_fd = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    null_fd = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null_fd, 0)
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    try:
+        result = run(request)
+    except BaseException as exc:  # a failure of the probe itself
+        result = {
+            "status": "probe-error",
+            "error": {"type": type(exc).__name__, "message": str(exc)[:500], "stack": []},
+            "gradient_calls": [],
+        }
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        pass
+    write_result(request["result"], result)
+
+
+def main(argv: list[str]) -> int:
+    """Spawn mode: ``main([REQUEST.json])`` runs one request in this fresh interpreter."""
+    with open(argv[0], encoding="utf-8") as fh:
+        req = json.load(fh)
+    preload(req.get("device", "cpu"))
+    child_main(req)
+    sys.stdout.flush()
+    os._exit(0)

@@ -1,0 +1,164 @@
+"""What the probe records: gradient calls, their sources, and the user code that ran on the tape."""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+import traceback
+
+PROBE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+class Recorder:
+    """Collects what the instrumented TensorFlow calls saw during one run."""
+
+    def __init__(self, user_roots: list[str]) -> None:
+        self.user_roots = tuple(os.path.realpath(r) + os.sep for r in user_roots)
+        self.calls: list[dict] = []
+        self.sites: dict[tuple, int] = {}  # call site -> how many times it was reached
+        self.optimizer_applied = False
+        self.local = threading.local()
+        self.tape_depth = 0  # tapes currently recording (entered, not exited)
+        self.functions: dict[tuple[str, int], str] = {}  # (file, first line) -> name, ran on a tape
+        self._user_file_cache: dict[str, bool] = {}
+
+    # ------------------------------------------------------------------ frames
+    def is_user_file(self, filename: str) -> bool:
+        known = self._user_file_cache.get(filename)
+        if known is None:
+            known = os.path.isabs(filename) and os.path.realpath(filename).startswith(self.user_roots)
+            self._user_file_cache[filename] = known
+        return known
+
+    def user_frames(self, frame) -> list[dict]:
+        frames = []
+        while frame is not None:
+            code = frame.f_code
+            if self.is_user_file(code.co_filename):
+                frames.append({"path": code.co_filename, "line": frame.f_lineno, "function": code.co_name})
+            frame = frame.f_back
+        frames.reverse()
+        return frames
+
+    def user_tb_frames(self, tb) -> list[dict]:
+        return [
+            {"path": fs.filename, "line": fs.lineno, "function": fs.name}
+            for fs in traceback.extract_tb(tb)
+            if self.is_user_file(fs.filename)
+        ]
+
+    @staticmethod
+    def site_key(frame) -> tuple:
+        key = []
+        while frame is not None:
+            if not frame.f_code.co_filename.startswith(PROBE_DIR):
+                key.append((frame.f_code.co_filename, frame.f_lineno))
+            frame = frame.f_back
+        return tuple(key)
+
+    def innermost_user_frame(self, frame):
+        while frame is not None:
+            if self.is_user_file(frame.f_code.co_filename):
+                return frame
+            frame = frame.f_back
+        return None
+
+    def profile(self, frame, event, arg) -> None:
+        """``sys.setprofile`` hook: remember the user functions that run while a tape records."""
+        if event != "call" or self.tape_depth <= 0:
+            return
+        code = frame.f_code
+        if self.is_user_file(code.co_filename):
+            self.functions.setdefault((code.co_filename, code.co_firstlineno), code.co_name)
+
+
+def name_of(obj, frame) -> str:
+    """The Python name a user frame binds to ``obj`` ("w", "self.w"), else its TF/Keras name."""
+    if frame is not None:
+        for scope in (frame.f_locals, frame.f_globals):
+            for key, value in list(scope.items()):
+                if value is obj and not key.startswith("__"):
+                    return key
+        for key, value in list(frame.f_locals.items()):
+            attrs = getattr(value, "__dict__", None)
+            if isinstance(attrs, dict) and not isinstance(value, type):
+                for attr, inner in list(attrs.items()):
+                    if inner is obj:
+                        return f"{key}.{attr}"
+    path = getattr(obj, "path", None)
+    if isinstance(path, str) and path:
+        return path
+    name = getattr(obj, "name", None)
+    if isinstance(name, str) and name:
+        return name.split(":")[0]
+    return "<tensor>"
+
+
+def is_variable(obj) -> bool:
+    import tensorflow as tf
+
+    if isinstance(obj, tf.Variable):
+        return True
+    try:
+        import keras
+    except ImportError:
+        return False
+    return isinstance(obj, keras.Variable)
+
+
+def describe_source(obj, grad, frame, watched: bool) -> dict:
+    """One source of a gradient call: what it is and what it got."""
+    import tensorflow as tf
+
+    var = is_variable(obj)
+    dtype = getattr(getattr(obj, "dtype", None), "name", None) or str(getattr(obj, "dtype", "?"))
+    try:
+        shape = [None if d is None else int(d) for d in obj.shape]
+    except Exception:
+        shape = None
+    rec = {
+        "name": name_of(obj, frame),
+        "var_name": (getattr(obj, "path", None) or getattr(obj, "name", "") or "") if var else "",
+        "dtype": dtype,
+        "shape": shape,
+        "is_variable": var,
+        "trainable": bool(getattr(obj, "trainable", False)) if var else False,
+        "watched": watched,
+        "has_gradient": grad is not None,
+        "finite": True,
+        "norm": None,
+    }
+    if grad is not None and tf.executing_eagerly():
+        try:
+            values = grad.values if isinstance(grad, tf.IndexedSlices) else grad
+            values = tf.cast(tf.convert_to_tensor(values), tf.float64)
+            rec["finite"] = bool(tf.reduce_all(tf.math.is_finite(values)).numpy())
+            norm = float(tf.norm(tf.reshape(values, [-1])).numpy())
+            rec["norm"] = norm if math.isfinite(norm) else None
+        except Exception:
+            pass
+    return rec
+
+
+def target_info(target) -> tuple[str, float | None]:
+    """The kind of a gradient target ("tensor", "numpy", "python", ...) and its value if scalar."""
+    import numpy as np
+    import tensorflow as tf
+
+    if target is None:
+        return "none", None
+    if isinstance(target, (np.ndarray, np.generic)):
+        kind = "numpy"
+    elif isinstance(target, (int, float)):
+        kind = "python"
+    elif tf.is_tensor(target) or isinstance(target, tf.Variable):
+        kind = "tensor"
+    else:
+        return type(target).__name__, None
+    try:
+        arr = np.asarray(target.numpy() if hasattr(target, "numpy") else target, dtype="float64")
+        value = float(arr.reshape(-1)[0]) if arr.size == 1 else float(arr.sum())
+        return kind, value if math.isfinite(value) else None
+    except Exception:
+        return kind, None
