@@ -49,6 +49,7 @@ def text_lines(outcome: Outcome, dry_run: bool = False, unsafe_fixes: bool = Fal
         if outcome.verdict.proposal.safety.value == "unsafe":
             tail += " (unsafe)"
         lines = [finding_line(f, tail) for f in outcome.findings]
+        lines += [f"  note: {n}" for n in dict.fromkeys(outcome.verdict.proposal.notes)]
         lines += _zero_warnings(outcome.path, outcome.verdict)
         return lines
     assert isinstance(outcome, Unrepaired)
@@ -58,6 +59,8 @@ def text_lines(outcome: Outcome, dry_run: bool = False, unsafe_fixes: bool = Fal
     else:
         tail = "no verified fix"
     lines = [finding_line(f, tail) for f in outcome.findings]
+    if outcome.suggestion is not None:
+        lines += [f"  note: {n}" for n in dict.fromkeys(outcome.suggestion.proposal.notes)]
     if outcome.suggestion is None:
         lines += [f"  tried {v.proposal.label}: {v.reason}" for v in outcome.tried]
         if not outcome.tried:

@@ -62,6 +62,7 @@ def _user_files(script: Path, probe: ProbeResult) -> dict[Path, SourceFile]:
     files = {script.resolve(): load(script)}
     frames = [f for c in probe.gradient_calls for f in c.stack]
     frames += list(probe.error.stack) if probe.error else []
+    frames += list(probe.functions)
     for frame in frames:
         path = Path(frame.path).resolve()
         if path in files or path.suffix != ".py" or project not in path.parents:
@@ -116,7 +117,7 @@ def repair(script: Path, runner: Runner, options: RunOptions,
             verdict = judge(whole, result, original)
             tried.append(verdict)
             if verdict.accepted:
-                if whole.safety is Safety.SAFE or options.unsafe_fixes:
+                if verdict.proposal.safety is Safety.SAFE or options.unsafe_fixes:
                     return Repaired(script, original, findings, verdict, tuple(tried))
                 suggestion = suggestion or verdict
             elif _progress(result, probe) and (best is None or _better(result, best.result)):

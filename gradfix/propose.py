@@ -11,10 +11,11 @@ from gradfix.types import Cause, FilePatch, Finding, ProbeResult, Proposal, Safe
 
 
 def focus_by_file(probe: ProbeResult) -> dict[Path, Focus]:
-    """Where the probe saw missing gradients, per file: the lines of the gradient calls and the
-    names of the sources without a gradient."""
+    """Where the probe saw missing gradients, per file: the lines of the gradient calls, the names
+    of the sources without a gradient, and the functions that ran while a tape was recording."""
     lines: dict[Path, set[int]] = {}
     names: dict[Path, set[str]] = {}
+    functions: dict[Path, set[int]] = {}
     for call in probe.gradient_calls:
         missing = call.missing
         if not missing or not call.path:
@@ -22,7 +23,11 @@ def focus_by_file(probe: ProbeResult) -> dict[Path, Focus]:
         path = Path(call.path).resolve()
         lines.setdefault(path, set()).add(call.line)
         names.setdefault(path, set()).update(s.name for s in missing)
-    return {p: Focus(frozenset(lines[p]), frozenset(names[p])) for p in lines}
+    if probe.missing_count:
+        for frame in probe.functions:
+            functions.setdefault(Path(frame.path).resolve(), set()).add(frame.line)
+    return {p: Focus(frozenset(lines.get(p, ())), frozenset(names.get(p, ())), frozenset(functions.get(p, ())))
+            for p in {*lines, *functions}}
 
 
 def _apply(codemods: Sequence[Codemod], texts: Mapping[Path, str],

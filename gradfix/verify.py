@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 from gradfix.types import ProbeResult, Proposal, Safety, Verdict
 
@@ -16,8 +17,8 @@ def losses_equal(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
 
 
-def failure(result: ProbeResult, original: ProbeResult, proposal: Proposal) -> str | None:
-    """Why ``result`` does not prove ``proposal`` correct, or None when it does."""
+def failure(result: ProbeResult, original: ProbeResult) -> str | None:
+    """Why ``result`` does not show a working training step, or None when it does."""
     if result.status == "timeout":
         return "the patched program timed out"
     if result.status != "ok":
@@ -38,16 +39,22 @@ def failure(result: ProbeResult, original: ProbeResult, proposal: Proposal) -> s
     infinite = [s.name for c in result.gradient_calls for s in c.sources if not s.finite]
     if infinite:
         return f"non-finite gradient for {', '.join(dict.fromkeys(infinite))}"
-    if proposal.safety is Safety.SAFE and not losses_equal(original.first_loss, result.first_loss):
-        return (f"the loss changed from {original.first_loss:.9g} to {result.first_loss:.9g}, "
-                f"but {proposal.label} must preserve it")
     return None
 
 
 def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult) -> Verdict:
-    reason = failure(result, original, proposal)
+    """Accept or reject ``proposal`` by its run. A safe proposal whose run is right in every way but
+    its first loss is not what it claimed to be: it is kept as an *unsafe* proposal, with a note
+    saying how the loss moved, so it needs --unsafe-fixes like any value-changing fix."""
+    reason = failure(result, original)
     zeros = tuple(dict.fromkeys(
         s.name for c in result.gradient_calls for s in c.sources if s.has_gradient and s.norm == 0.0
     ))
+    if reason is None and proposal.safety is Safety.SAFE and not losses_equal(original.first_loss,
+                                                                             result.first_loss):
+        note = (f"{proposal.label} changes the first loss from {original.first_loss:.9g} to "
+                f"{result.first_loss:.9g} (e.g. layers that behave differently in training), so it is "
+                f"treated as unsafe")
+        proposal = replace(proposal, safety=Safety.UNSAFE, notes=(*proposal.notes, note))
     return Verdict(proposal, accepted=reason is None, reason=reason or "verified", result=result,
                    zero_gradients=zeros)

@@ -74,11 +74,16 @@ def test_safe_fix_preferred_and_verified(tmp_path):
     assert runner.calls == [(), ("safe-a",)]  # the original, then the best candidate only
 
 
-def test_safe_fix_that_changes_the_loss_is_rejected(tmp_path):
+def test_safe_fix_that_changes_the_loss_becomes_an_unsafe_suggestion(tmp_path):
     runner = FakeRunner({"safe-a": (False, 2.0)})
     outcome = repair(_script(tmp_path), runner, RunOptions(max_rounds=1), [Marker("safe-a", Safety.SAFE)])
     assert isinstance(outcome, Unrepaired)
-    assert "loss changed from 1 to 2" in outcome.tried[0].reason
+    suggestion = outcome.suggestion.proposal
+    assert suggestion.safety is Safety.UNSAFE
+    assert "changes the first loss from 1 to 2" in suggestion.notes[-1]
+    outcome = repair(_script(tmp_path), FakeRunner({"safe-a": (False, 2.0)}), RunOptions(unsafe_fixes=True),
+                     [Marker("safe-a", Safety.SAFE)])
+    assert isinstance(outcome, Repaired) and outcome.verdict.proposal.safety is Safety.UNSAFE
 
 
 def test_unsafe_fix_is_a_suggestion_without_the_flag(tmp_path):
