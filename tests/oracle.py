@@ -20,6 +20,11 @@ is about to compute its fourth gradient, so a 1000-epoch loop costs three steps.
 script runs, as gradfix's probe does: ``model.fit`` with NumPy in a loss or layer then shows ``None``
 gradients instead of failing while tracing.  ``overlay`` maps file names (relative to the script's
 folder) to files copied over the temporary copy before the run: the multi-file cases' ``fixed/``.
+
+``Zygote`` is the fast path for many runs: one process imports TensorFlow once and forks a fresh
+child per run (the same child code as ``run_oracle``; each child still starts from a process that
+has run no user code and no TensorFlow op).  ``Zygote().run(...)`` takes ``run_oracle``'s arguments
+and returns the same report.
 """
 from __future__ import annotations
 
@@ -29,129 +34,239 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 MAX_CALLS_PER_SITE = 3
 
-_BOOTSTRAP = r'''
+# The child's work, shared by the one-shot bootstrap and the zygote's forked children.
+_CHILD = r"""
 import json, math, os, runpy, sys, traceback
-report_path, script = sys.argv[1], sys.argv[2]
-script_dir = os.path.dirname(os.path.abspath(script))
-report = {"calls": [], "stopped": False, "exception": None}
 
 class _OracleStop(BaseException):
     pass
 
-def _write():
-    report["none_count"] = sum(c["none"] for c in report["calls"])
-    report["nonfinite_count"] = sum(c["nonfinite"] for c in report["calls"])
-    with open(report_path, "w") as f:
-        json.dump(report, f)
+def oracle_main(report_path, script, args, eager):
+    script_dir = os.path.dirname(os.path.abspath(script))
+    report = {"calls": [], "stopped": False, "exception": None}
 
-try:
-    import keras
-    keras.utils.set_random_seed(0)          # seeds random, numpy and tf.random
-    import tensorflow as tf
-    from tensorflow.python.eager import backprop
-    if os.environ.get("GRADFIX_ORACLE_EAGER") == "1":
-        tf.config.run_functions_eagerly(True)
+    def _write():
+        report["none_count"] = sum(c["none"] for c in report["calls"])
+        report["nonfinite_count"] = sum(c["nonfinite"] for c in report["calls"])
+        with open(report_path, "w") as f:
+            json.dump(report, f)
 
-    _orig_gradient = backprop.GradientTape.gradient
-    _site_counts = {}
+    try:
+        import keras
+        keras.utils.set_random_seed(0)          # seeds random, numpy and tf.random
+        import tensorflow as tf
+        from tensorflow.python.eager import backprop
+        if eager:
+            tf.config.run_functions_eagerly(True)
 
-    def _site():
-        f = sys._getframe(2)
-        while f is not None:
-            if os.path.dirname(os.path.abspath(f.f_code.co_filename)) == script_dir:
-                return "%s:%d" % (os.path.basename(f.f_code.co_filename), f.f_lineno)
-            f = f.f_back
-        return "<library>"
+        _orig_gradient = backprop.GradientTape.gradient
+        _site_counts = {}
 
-    def _scalar(x):
+        def _site():
+            f = sys._getframe(2)
+            while f is not None:
+                if os.path.dirname(os.path.abspath(f.f_code.co_filename)) == script_dir:
+                    return "%s:%d" % (os.path.basename(f.f_code.co_filename), f.f_lineno)
+                f = f.f_back
+            return "<library>"
+
+        def _scalar(x):
+            try:
+                if tf.is_tensor(x) and not hasattr(x, "numpy"):
+                    return None                  # symbolic (tf.function trace)
+                return float(x.numpy() if hasattr(x, "numpy") else x)
+            except Exception:
+                return None
+
+        def gradient(self, target, sources, *args, **kwargs):
+            site = _site()
+            _site_counts[site] = _site_counts.get(site, 0) + 1
+            if _site_counts[site] > MAX_CALLS:
+                report["stopped"] = True
+                raise _OracleStop()
+            n = len(tf.nest.flatten(sources))
+            rec = {"site": site, "sources": n, "none": 0, "nonfinite": 0,
+                   "loss": _scalar(target), "error": None}
+            report["calls"].append(rec)
+            try:
+                result = _orig_gradient(self, target, sources, *args, **kwargs)
+            except AttributeError as e:
+                if "_id" in str(e):             # NumPy value as target: nothing is connected
+                    rec["none"] = n
+                    rec["error"] = "AttributeError: " + str(e)
+                raise
+            flat = tf.nest.flatten(result, expand_composites=False)
+            rec["none"] = sum(g is None for g in flat)
+            checked = []
+            for g in flat:
+                if g is None:
+                    checked.append(g)
+                    continue
+                values = g.values if isinstance(g, tf.IndexedSlices) else g
+                if hasattr(values, "numpy"):
+                    if not bool(tf.reduce_all(tf.math.is_finite(tf.cast(values, tf.float32)))):
+                        rec["nonfinite"] += 1
+                    checked.append(g)
+                elif isinstance(g, tf.Tensor) and g.dtype.is_floating:
+                    checked.append(tf.debugging.check_numerics(g, "oracle: non-finite gradient"))
+                else:
+                    checked.append(g)
+            return tf.nest.pack_sequence_as(result, checked)
+
+        backprop.GradientTape.gradient = gradient
+        sys.argv = [script] + list(args)
+        sys.path.insert(0, script_dir)
+        runpy.run_path(script, run_name="__main__")
+    except _OracleStop:
+        pass
+    except SystemExit as e:
+        if e.code not in (None, 0):
+            report["exception"] = {"type": "SystemExit", "message": str(e.code)}
+    except BaseException as e:
+        report["exception"] = {"type": type(e).__name__, "message": str(e)[:2000],
+                               "traceback": traceback.format_exc()[-3000:]}
+    _write()
+""".replace("MAX_CALLS", str(MAX_CALLS_PER_SITE))
+
+_BOOTSTRAP = _CHILD + r"""
+oracle_main(sys.argv[1], sys.argv[2], sys.argv[3:], os.environ.get("GRADFIX_ORACLE_EAGER") == "1")
+"""
+
+_ZYGOTE = _CHILD + r"""
+import signal, time
+
+def _serve():
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
+    import keras, tensorflow  # noqa: F401  (the expensive import, once; no op runs here)
+    proto.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        req = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.setsid()
+                os.chdir(req["cwd"])
+                for fd, name in ((1, "stdout"), (2, "stderr")):
+                    os.dup2(os.open(req[name], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644), fd)
+                os.environ["GRADFIX_ORACLE_EAGER"] = "1" if req["eager"] else "0"
+                oracle_main(req["report"], req["script"], req["args"], req["eager"])
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                finally:
+                    os._exit(0)
+        deadline = time.monotonic() + req["timeout"]
+        status, timed_out = 0, False
+        while True:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            if time.monotonic() > deadline:
+                os.killpg(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                timed_out = True
+                break
+            time.sleep(0.01)
         try:
-            if tf.is_tensor(x) and not hasattr(x, "numpy"):
-                return None                  # symbolic (tf.function trace)
-            v = float(x.numpy() if hasattr(x, "numpy") else x)
-            return v
-        except Exception:
-            return None
+            os.killpg(pid, signal.SIGKILL)  # anything the program left behind
+        except OSError:
+            pass
+        rc = -1 if timed_out or os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        proto.write(json.dumps({"returncode": rc, "timeout": timed_out}) + "\n")
 
-    def gradient(self, target, sources, *args, **kwargs):
-        site = _site()
-        _site_counts[site] = _site_counts.get(site, 0) + 1
-        if _site_counts[site] > MAX_CALLS:
-            report["stopped"] = True
-            raise _OracleStop()
-        n = len(tf.nest.flatten(sources))
-        rec = {"site": site, "sources": n, "none": 0, "nonfinite": 0,
-               "loss": _scalar(target), "error": None}
-        report["calls"].append(rec)
-        try:
-            result = _orig_gradient(self, target, sources, *args, **kwargs)
-        except AttributeError as e:
-            if "_id" in str(e):             # NumPy value as target: nothing is connected
-                rec["none"] = n
-                rec["error"] = "AttributeError: " + str(e)
-            raise
-        flat = tf.nest.flatten(result, expand_composites=False)
-        rec["none"] = sum(g is None for g in flat)
-        checked = []
-        for g in flat:
-            if g is None:
-                checked.append(g)
-                continue
-            values = g.values if isinstance(g, tf.IndexedSlices) else g
-            if hasattr(values, "numpy"):
-                if not bool(tf.reduce_all(tf.math.is_finite(tf.cast(values, tf.float32)))):
-                    rec["nonfinite"] += 1
-                checked.append(g)
-            elif isinstance(g, tf.Tensor) and g.dtype.is_floating:
-                checked.append(tf.debugging.check_numerics(g, "oracle: non-finite gradient"))
-            else:
-                checked.append(g)
-        return tf.nest.pack_sequence_as(result, checked)
+_serve()
+"""
 
-    backprop.GradientTape.gradient = gradient
-    sys.argv = [script] + sys.argv[3:]
-    sys.path.insert(0, script_dir)
-    runpy.run_path(script, run_name="__main__")
-except _OracleStop:
-    pass
-except SystemExit as e:
-    if e.code not in (None, 0):
-        report["exception"] = {"type": "SystemExit", "message": str(e.code)}
-except BaseException as e:
-    report["exception"] = {"type": type(e).__name__, "message": str(e)[:2000],
-                           "traceback": traceback.format_exc()[-3000:]}
-_write()
-'''.replace("MAX_CALLS", str(MAX_CALLS_PER_SITE))
+_ENV = dict(TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="-1", PYTHONHASHSEED="0", MPLBACKEND="Agg")
+
+
+def _prepare(tmp: Path, script_path: Path, overlay) -> Path:
+    """Copy the script's folder (and the overlay) into ``tmp/case``; return the script's copy."""
+    work = tmp / "case"
+    shutil.copytree(script_path.parent, work, ignore=shutil.ignore_patterns("__pycache__"))
+    for name, src in (overlay or {}).items():
+        (work / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, work / name)
+    return work / script_path.name
+
+
+def _collect(report_path: Path, returncode: int, stdout: str, stderr: str) -> dict:
+    if not report_path.exists():
+        raise RuntimeError(f"oracle child died (rc={returncode}):\n{stderr[-3000:]}")
+    report = json.loads(report_path.read_text())
+    report["returncode"] = returncode
+    report["stdout"] = stdout[-2000:]
+    report["stderr"] = stderr[-2000:]
+    return report
 
 
 def run_oracle(script_path, args=(), timeout=120, eager=False, overlay=None) -> dict:
     """Run ``script_path`` (with ``args``) under the oracle and return its report (see module doc)."""
     script_path = Path(script_path).resolve()
     with tempfile.TemporaryDirectory(prefix="gradfix-oracle-") as tmp:
-        work = Path(tmp) / "case"
-        shutil.copytree(script_path.parent, work, ignore=shutil.ignore_patterns("__pycache__"))
-        for name, src in (overlay or {}).items():
-            (work / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, work / name)
+        script = _prepare(Path(tmp), script_path, overlay)
         boot = Path(tmp) / "oracle_bootstrap.py"
         boot.write_text(_BOOTSTRAP)
         report_path = Path(tmp) / "report.json"
-        env = {k: v for k, v in os.environ.items()}
-        env.update(TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="-1", PYTHONHASHSEED="0",
-                   MPLBACKEND="Agg", GRADFIX_ORACLE_EAGER="1" if eager else "0")
+        env = dict(os.environ, **_ENV, GRADFIX_ORACLE_EAGER="1" if eager else "0")
         proc = subprocess.run(
-            [sys.executable, str(boot), str(report_path), str(work / script_path.name), *map(str, args)],
-            cwd=work, env=env, capture_output=True, text=True, timeout=timeout)
-        if not report_path.exists():
-            raise RuntimeError(f"oracle child died (rc={proc.returncode}):\n{proc.stderr[-3000:]}")
-        report = json.loads(report_path.read_text())
-        report["returncode"] = proc.returncode
-        report["stdout"] = proc.stdout[-2000:]
-        report["stderr"] = proc.stderr[-2000:]
-        return report
+            [sys.executable, str(boot), str(report_path), str(script), *map(str, args)],
+            cwd=script.parent, env=env, capture_output=True, text=True, timeout=timeout)
+        return _collect(report_path, proc.returncode, proc.stdout, proc.stderr)
+
+
+class Zygote:
+    """A process that has imported TensorFlow and forks one child per ``run`` (one run at a time)."""
+
+    def __init__(self, start_timeout: float = 120):
+        self._dir = tempfile.TemporaryDirectory(prefix="gradfix-oracle-zygote-")
+        path = Path(self._dir.name) / "oracle_zygote.py"
+        path.write_text(_ZYGOTE)
+        self._lock = threading.Lock()
+        self._proc = subprocess.Popen([sys.executable, str(path)], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                      env=dict(os.environ, **_ENV), cwd=self._dir.name)
+        line = self._proc.stdout.readline()
+        if not line or not json.loads(line).get("ready"):
+            self.close()
+            raise RuntimeError("oracle zygote failed to start")
+
+    def run(self, script_path, args=(), timeout=120, eager=False, overlay=None) -> dict:
+        script_path = Path(script_path).resolve()
+        with self._lock, tempfile.TemporaryDirectory(prefix="gradfix-oracle-") as tmp:
+            tmp = Path(tmp)
+            script = _prepare(tmp, script_path, overlay)
+            req = {"cwd": str(script.parent), "script": str(script), "args": [str(a) for a in args],
+                   "report": str(tmp / "report.json"), "stdout": str(tmp / "stdout"),
+                   "stderr": str(tmp / "stderr"), "eager": bool(eager), "timeout": timeout}
+            self._proc.stdin.write(json.dumps(req) + "\n")
+            self._proc.stdin.flush()
+            line = self._proc.stdout.readline()
+            if not line:
+                raise RuntimeError("oracle zygote died")
+            answer = json.loads(line)
+            if answer["timeout"]:
+                raise subprocess.TimeoutExpired(str(script_path), timeout)
+            read = lambda p: p.read_text(errors="replace") if p.exists() else ""
+            return _collect(tmp / "report.json", answer["returncode"], read(tmp / "stdout"),
+                            read(tmp / "stderr"))
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.stdin.close()
+            try:
+                self._proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+        self._dir.cleanup()
 
 
 if __name__ == "__main__":  # python tests/oracle.py [--eager] corpus/x/train.py [args...]

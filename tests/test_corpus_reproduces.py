@@ -8,14 +8,17 @@
 - unfixable train.py: at least one None gradient, and no fix at all (gradfix must explain, not patch).
 
 ``eager = true`` in case.toml runs both programs with ``tf.config.run_functions_eagerly(True)``.
-Each script runs in its own subprocess (one TensorFlow import each); the runs for the selected tests
-are started together on a thread pool when the first one is needed.
+Each script runs in its own fresh process: forked from one of a few oracle zygotes that imported
+TensorFlow once (``GRADFIX_ORACLE_FORK=0``, or a platform without fork, falls back to one subprocess per
+run).  The runs for the selected tests are started together on a thread pool when the first one is
+needed.
 """
 from __future__ import annotations
 
 import difflib
 import math
 import os
+import queue
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,7 +27,7 @@ import pytest
 import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from oracle import run_oracle  # noqa: E402  (tests/oracle.py; tests/ may or may not be a package)
+from oracle import Zygote, run_oracle  # noqa: E402  (tests/oracle.py; tests/ may or may not be a package)
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CAUSES = {"outside_tape", "numpy_in_graph", "non_differentiable_op", "assign_or_scatter", "int_dtype",
@@ -57,16 +60,26 @@ def _fixed_overlay(case: str) -> dict | None:
     return {name: CORPUS / case / "fixed" / name for name in files}
 
 
-def _run(case: str, variant: str) -> dict:
+def _run(case: str, variant: str, run=run_oracle) -> dict:
     meta, folder = META[case], CORPUS / case
     eager = bool(meta.get("eager", False))
     args = meta.get("args", [])
     if variant == "fixed":
         overlay = _fixed_overlay(case)
         if overlay is not None:
-            return run_oracle(folder / "train.py", args, eager=eager, overlay=overlay)
-        return run_oracle(folder / "fixed.py", args, eager=eager)
-    return run_oracle(folder / "train.py", args, eager=eager)
+            return run(folder / "train.py", args, eager=eager, overlay=overlay)
+        return run(folder / "fixed.py", args, eager=eager)
+    return run(folder / "train.py", args, eager=eager)
+
+
+def _zygotes(n: int) -> list:
+    if os.environ.get("GRADFIX_ORACLE_FORK", "1") == "0" or not hasattr(os, "fork"):
+        return []
+    try:
+        with ThreadPoolExecutor(max_workers=n) as start:
+            return list(start.map(lambda _: Zygote(), range(n)))
+    except Exception:  # fall back to one subprocess per run
+        return []
 
 
 @pytest.fixture(scope="session")
@@ -76,18 +89,35 @@ def oracle(request):
     for item in request.session.items:
         spec = getattr(item, "callspec", None)
         case = spec.params.get("case") if spec else None
-        if case is None:
+        if case not in META:  # not a case test (or an empty parametrization)
             continue
         if item.originalname in ("test_broken_train_has_none", "test_fixed_has_all_gradients"):
             wanted.update({(case, "train"), (case, "fixed")})
         elif item.originalname in ("test_clean_has_all_gradients", "test_unfixable_has_none"):
             wanted.add((case, "train"))
-    pool = ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2))
-    # the slowest programs (Keras fit, multi-file) first, so the pool's tail is short
+    workers = max(2, os.cpu_count() or 2)
+    zygotes = _zygotes(min(workers, len(wanted))) if wanted else []
+    idle = queue.Queue()
+    for z in zygotes:
+        idle.put(z)
+
+    def job(case, variant):
+        if not zygotes:
+            return _run(case, variant)
+        z = idle.get()
+        try:
+            return _run(case, variant, run=z.run)
+        finally:
+            idle.put(z)
+
+    pool = ThreadPoolExecutor(max_workers=len(zygotes) or workers)
+    # the slowest programs (Keras fit) first, so the pool's tail is short
     order = sorted(wanted, key=lambda k: (not META[k[0]].get("eager"), k))
-    futures = {key: pool.submit(_run, *key) for key in order}
+    futures = {key: pool.submit(job, *key) for key in order}
     yield lambda case, variant: futures[(case, variant)].result()
     pool.shutdown(wait=True, cancel_futures=True)
+    for z in zygotes:
+        z.close()
 
 
 def _describe(report: dict) -> str:
