@@ -120,6 +120,14 @@ def binding(flow: Flow, call: GradientCall, path: str) -> Optional[Binding]:
     return None
 
 
+def creates_variable(flow: Flow, value: Optional[cst.CSTNode]) -> bool:
+    """``tf.Variable(...)``, ``keras.Variable(...)`` (any alias or from-import)."""
+    if not isinstance(value, cst.Call):
+        return False
+    return any(q.endswith(".Variable") and q.startswith(("tensorflow.", "keras.", "tf_keras."))
+               for q in flow.names.of(value.func))  # fmt: skip
+
+
 def is_variable_value(flow: Flow, value: cst.BaseExpression) -> bool:
     """``tf.Variable(...)``, ``self.add_weight(...)``, a model/layer, ``m.trainable_variables``,
     ``layer.kernel`` and subscripts of those."""
@@ -129,7 +137,7 @@ def is_variable_value(flow: Flow, value: cst.BaseExpression) -> bool:
         func = value.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("add_weight", "add_variable"):
             return True
-        return flow.names.is_tf(func, "Variable") or flow.names.is_constructor(value)
+        return creates_variable(flow, value) or flow.names.is_constructor(value)
     if isinstance(value, cst.Attribute):
         return value.attr.value in WEIGHT_ATTRS
     if isinstance(value, (cst.List, cst.Tuple)):

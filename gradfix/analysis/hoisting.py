@@ -25,9 +25,16 @@ from gradfix.analysis.nodes import walk
 def outer_conflict(flow: Flow, call: GradientCall, moved: list[Stmt], before: Iterable[int]) -> Optional[int]:
     """The line of a statement that moving ``moved`` (``outer`` statements of ``call``) to the top
     of the tape body would reorder against, if any. ``before``: indices of the tape's block that
-    move too."""
+    move too. Code it cannot follow counts as a conflict at the tape."""
     if not moved:
         return None
+    try:
+        return _conflict(flow, call, moved, set(before))
+    except Exception:  # noqa: BLE001 - unknown shapes of code: keep the statements where they are
+        return call.tape.line
+
+
+def _conflict(flow: Flow, call: GradientCall, moved: list[Stmt], before: set[int]) -> Optional[int]:
     tape_block = call.tape.block
     moving = {id(s.node) for s in moved} | {id(tape_block.body[i]) for i in before}
     scope = call.tape.function.body if call.tape.function is not None else flow.module

@@ -7,6 +7,7 @@ whose defaults differ (``keras.ops.argmax`` flattens without ``axis``, ``K.argma
     op = op_of(names, call)                  # Op("round", keras=False) or None
     integer_uses(names, module)              # ids of expressions whose value is used as an integer
     pure(names, expr)                        # safe to evaluate twice (no layers, no randomness)
+    bindings(function)                       # every binding of each name, with assigned values
 """
 
 from __future__ import annotations
@@ -142,11 +143,6 @@ def pure(names: Names, expr: cst.CSTNode) -> bool:
             return False
         return all(not a.star and pure(names, a.value) for a in expr.args)
     return False
-
-
-def single_values(root: cst.CSTNode) -> dict[str, cst.BaseExpression]:
-    """Names bound exactly once below ``root``, by a plain ``name = value``, to their value."""
-    return {k: v[0] for k, v in bindings(root).items() if len(v) == 1 and v[0] is not None}
 
 
 def bindings(root: cst.CSTNode) -> dict[str, list[Optional[cst.BaseExpression]]]:

@@ -9,11 +9,13 @@ from gradfix.codemods.numpy_to_tf import NumpyToTf
 from gradfix.codemods.predict_to_call import PredictToCall
 from gradfix.codemods.rebind_to_assign import RebindToAssign
 from gradfix.codemods.scatter_to_mask import ScatterToMask
+from gradfix.codemods.soft_surrogate import SoftSurrogate
+from gradfix.codemods.straight_through import StraightThrough
 from gradfix.codemods.watch_tensor import WatchTensor
 
 REGISTRY: tuple[Codemod, ...] = (
-    HoistIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), RebindToAssign(), ScatterToMask(),
-    CastToFloat(),
+    HoistIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), RebindToAssign(), ScatterToMask(), StraightThrough(),
+    CastToFloat(), SoftSurrogate(),
 )
 
 

@@ -217,9 +217,9 @@ class HoistIntoTape(Codemod):
             block = call.tape.block
             key = id(call.tape.node)
             _, plan = plans.setdefault(key, (block, _Plan(call.tape.index)))
+            new_outer = [s for s in outer if all(s.node is not o.node for o in plan.outer)]
             candidate = _Plan(plan.index, plan.before | {s.index for s in before},
-                              plan.after | {s.index for s in after},
-                              plan.outer + [s for s in outer if all(s.node is not o.node for o in plan.outer)])  # fmt: skip
+                              plan.after | {s.index for s in after}, plan.outer + new_outer)  # fmt: skip
             ids = {id(s.node) for s in before + after + outer}
             mine = {id(block.body[i]) for i in plan.before | plan.after} | {id(s.node) for s in plan.outer}
             if ids & claimed - mine:

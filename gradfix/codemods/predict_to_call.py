@@ -9,8 +9,8 @@ import libcst as cst
 
 from gradfix.analysis.access import access_path, related
 from gradfix.analysis.callees import Callees
-from gradfix.analysis.flow import analyse
-from gradfix.analysis.nodes import calls_in
+from gradfix.analysis.flow import Flow, analyse
+from gradfix.analysis.nodes import calls_in, walk
 from gradfix.codemods.base import (
     Codemod,
     Example,
@@ -112,26 +112,27 @@ class PredictToCall(Codemod):
             return declined(source, "could not analyse the module")
         targets: dict[int, cst.Call] = {}
         notes: list[str] = []
-        callees = Callees(flow.module)
-        for call in flow.focused(focus):
-            for stmt in call.path:
-                if isinstance(stmt.node, (cst.FunctionDef, cst.ClassDef)):
-                    continue
-                for c in calls_in(stmt.node):
-                    receiver = _receiver(c)
-                    if receiver is None:
+        try:
+            callees = Callees(flow.module)
+            for call in flow.focused(focus):
+                for stmt in call.path:
+                    if isinstance(stmt.node, (cst.FunctionDef, cst.ClassDef)):
                         continue
-                    if related([receiver], call.sources):
-                        targets[id(c)] = c
-                    else:
-                        notes.append(f"line {flow.line(c)}: {receiver}.predict is on the gradient "
-                                     "path but is not a model being trained; left alone")  # fmt: skip
-            for function, _ in callees.of([s.node for s in call.path], call.tape.klass):
-                params = {p.name.value for p in function.params.params}
-                for c in calls_in(function.body):
-                    receiver = _receiver(c)
-                    if receiver is not None and receiver.split(".")[0] in params | {"self"}:
-                        targets[id(c)] = c
+                    for c in calls_in(stmt.node):
+                        receiver = _receiver(c)
+                        if receiver is None:
+                            continue
+                        if related([receiver], call.sources):
+                            targets[id(c)] = c
+                        else:
+                            notes.append(f"line {flow.line(c)}: {receiver}.predict is on the gradient "
+                                         "path but is not a model being trained; left alone")  # fmt: skip
+                for function, _ in callees.of([s.node for s in call.path], call.tape.klass):
+                    targets.update(_in_function(function))
+            for function in _ran(flow, focus):
+                targets.update(_in_function(function))
+        except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
+            return declined(source, f"could not analyse: {error}")
         if not targets:
             return declined(source, *notes)
         transformer = _ToCall(targets)
@@ -140,6 +141,30 @@ class PredictToCall(Codemod):
         except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
             return declined(source, f"could not rewrite: {error}")
         return finished(source, module.code, tuple(notes + transformer.notes))
+
+
+def _ran(flow: Flow, focus: Optional[Focus]) -> list[cst.FunctionDef]:
+    """Functions of this file that ran with tensors during the failing step (``focus.functions``)."""
+    if focus is None or not focus.functions:
+        return []
+    out = []
+    for node in walk(flow.module):
+        if isinstance(node, cst.FunctionDef):
+            first = node.decorators[0] if node.decorators else node
+            if {flow.line(first), flow.line(node)} & focus.functions:
+                out.append(node)
+    return out
+
+
+def _in_function(function: cst.FunctionDef) -> dict[int, cst.Call]:
+    """Predict calls in a function whose receiver is one of its parameters or ``self``."""
+    params = {p.name.value for p in function.params.params} | {"self"}
+    out = {}
+    for c in calls_in(function.body):
+        receiver = _receiver(c)
+        if receiver is not None and receiver.split(".")[0] in params:
+            out[id(c)] = c
+    return out
 
 
 def _receiver(call: cst.Call) -> Optional[str]:

@@ -8,7 +8,7 @@ from typing import Optional, Union
 import libcst as cst
 
 from gradfix.analysis.access import access_path, expr_reads, related
-from gradfix.analysis.bindings import assignments
+from gradfix.analysis.bindings import assignments, creates_variable
 from gradfix.analysis.flow import Flow, analyse
 from gradfix.analysis.nodes import walk
 from gradfix.codemods.base import (
@@ -122,21 +122,26 @@ class RebindToAssign(Codemod):
         targets: dict[int, Rebinding] = {}
         variables: set[str] = set()
         notes: list[str] = []
-        for call in flow.focused(focus):
-            scope = call.tape.function or flow.module
-            for path in call.sources:
-                if "." in path and not path.startswith("self."):
-                    continue
-                home = call.tape.klass if path.startswith("self.") else scope
-                if home is None or not _is_variable(flow, home, path, scope):
-                    continue
-                found = [n for n in assignments(home if path.startswith("self.") else scope, path)
-                         if not _creates_variable(flow, n)]  # fmt: skip
-                if any(id(n) in in_tapes for n in found):
-                    notes.append(f"line {call.line}: {path} is rebound inside a tape; left alone")
-                    continue
-                variables.add(path)
-                targets.update((id(n), n) for n in found if isinstance(n, (cst.Assign, cst.AugAssign)))
+        try:
+            for call in flow.focused(focus):
+                scope = call.tape.function or flow.module
+                for path in call.sources:
+                    if "." in path and not path.startswith("self."):
+                        continue
+                    home = call.tape.klass if path.startswith("self.") else scope
+                    if home is None or not _is_variable(flow, home, path, scope):
+                        continue
+                    where = home if path.startswith("self.") else scope
+                    found = [n for n in assignments(where, path)
+                             if not _creates_variable(flow, n) and not _holds_variables(flow, n)]
+                    found += _item_rebindings(where, path) if _is_container(flow, home, path, scope) else []
+                    if any(id(n) in in_tapes for n in found):
+                        notes.append(f"line {call.line}: {path} is rebound inside a tape; left alone")
+                        continue
+                    variables.add(path)
+                    targets.update((id(n), n) for n in found if isinstance(n, (cst.Assign, cst.AugAssign)))
+        except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
+            return declined(source, f"could not analyse: {error}")
         if not targets:
             return declined(source, *notes)
         transformer = _ToAssign(targets, variables)
@@ -148,20 +153,53 @@ class RebindToAssign(Codemod):
 
 
 def _creates_variable(flow: Flow, node: cst.CSTNode) -> bool:
-    """``tf.Variable(...)``; also ``w.assign_sub(...)`` and friends, which return the variable."""
+    """``tf.Variable(...)``, ``keras.Variable(...)``; also ``w.assign_sub(...)`` and friends,
+    which return the variable."""
     value = getattr(node, "value", None)
-    if not isinstance(value, cst.Call):
-        return False
-    func = value.func
-    if isinstance(func, cst.Attribute) and func.attr.value in ("assign", "assign_add", "assign_sub"):
-        return True
-    return flow.names.is_tf(func, "Variable")
+    if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        if value.func.attr.value in ("assign", "assign_add", "assign_sub"):
+            return True
+    return creates_variable(flow, value)
 
 
 def _is_variable(flow: Flow, home: cst.CSTNode, path: str, scope: cst.CSTNode) -> bool:
-    """``path`` is bound to ``tf.Variable(...)`` in its scope, at module level or in the class."""
+    """``path`` is bound to ``tf.Variable(...)`` in its scope, at module level or in the class,
+    or to a dict/list literal whose every value is one."""
+    return any(_creates_variable(flow, node) for node in _bindings(flow, home, path, scope)) or \
+        _is_container(flow, home, path, scope)
+
+
+def _bindings(flow: Flow, home: cst.CSTNode, path: str, scope: cst.CSTNode) -> list:
     places = [home] if path.startswith("self.") else [scope, flow.module]
-    return any(_creates_variable(flow, node) for place in places for node in assignments(place, path))
+    return [node for place in places for node in assignments(place, path)]
+
+
+def _is_container(flow: Flow, home: cst.CSTNode, path: str, scope: cst.CSTNode) -> bool:
+    return any(_holds_variables(flow, node) for node in _bindings(flow, home, path, scope))
+
+
+def _holds_variables(flow: Flow, node: cst.CSTNode) -> bool:
+    """``x = [tf.Variable(...), ...]`` or ``x = {"k": tf.Variable(...), ...}``."""
+    value = getattr(node, "value", None)
+    return isinstance(value, (cst.List, cst.Tuple, cst.Dict)) and bool(value.elements) and all(
+        not isinstance(e, (cst.StarredElement, cst.StarredDictElement)) and creates_variable(flow, e.value)
+        for e in value.elements
+    )
+
+
+def _item_rebindings(scope: cst.CSTNode, path: str) -> list[Rebinding]:
+    """``params[k] = ...`` / ``params[k] -= ...`` for a container of variables ``path``."""
+    out: list[Rebinding] = []
+    for node in walk(scope):
+        if isinstance(node, cst.Assign) and len(node.targets) == 1:
+            target = node.targets[0].target
+        elif isinstance(node, cst.AugAssign):
+            target = node.target
+        else:
+            continue
+        if isinstance(target, cst.Subscript) and access_path(target.value) == path:
+            out.append(node)
+    return out
 
 
 class _ToAssign(cst.CSTTransformer):
@@ -175,7 +213,7 @@ class _ToAssign(cst.CSTTransformer):
             return updated
         small = original.body[0]
         pairs = _pairs(small)
-        if pairs is None or not all(access_path(t) in self.variables for t, _ in pairs):
+        if pairs is None or not all(_key(t) in self.variables for t, _ in pairs):
             self.notes.append("a rebinding of a variable that is not understood; left alone")
             return updated
         for i, (_, value) in enumerate(pairs):  # sequential updates must read what the tuple read
@@ -212,18 +250,27 @@ def _pairs(node) -> Optional[list[tuple[cst.BaseExpression, cst.BaseExpression]]
     return [(target, node.value)]
 
 
+def _key(target: cst.BaseExpression) -> Optional[str]:
+    """``w`` for ``w`` / ``self.w``; ``params`` for ``params[k]``."""
+    if isinstance(target, cst.Subscript):
+        return access_path(target.value)
+    return access_path(target)
+
+
+def _same(a: cst.BaseExpression, b: cst.BaseExpression) -> bool:
+    return a.with_changes(lpar=[], rpar=[]).deep_equals(b.with_changes(lpar=[], rpar=[]))
+
+
 def _update(target: cst.BaseExpression, value: cst.BaseExpression) -> cst.Call:
     """``w.assign_sub(d)`` for ``w - d``, ``w.assign_add(d)`` for ``w + d`` / ``d + w``,
     else ``w.assign(value)``."""
-    path = access_path(target)
     method, arg = "assign", value
     if isinstance(value, cst.BinaryOperation) and not value.lpar:
-        left, right = access_path(value.left), access_path(value.right)
-        if isinstance(value.operator, cst.Subtract) and left == path:
+        if isinstance(value.operator, cst.Subtract) and _same(value.left, target):
             method, arg = "assign_sub", value.right
-        elif isinstance(value.operator, cst.Add) and left == path:
+        elif isinstance(value.operator, cst.Add) and _same(value.left, target):
             method, arg = "assign_add", value.right
-        elif isinstance(value.operator, cst.Add) and right == path:
+        elif isinstance(value.operator, cst.Add) and _same(value.right, target):
             method, arg = "assign_add", value.left
     arg = arg.with_changes(lpar=[], rpar=[]) if arg.lpar and len(arg.lpar) == 1 else arg
     func = cst.Attribute(value=target.with_changes(lpar=[], rpar=[]), attr=cst.Name(method))

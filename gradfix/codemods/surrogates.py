@@ -28,7 +28,8 @@ class RegionTransformer(cst.CSTTransformer):
         super().__init__()
         self.flow, self.names, self.regions, self.tf = flow, flow.names, regions, spelling
         self.integers = integer_uses(flow.names, flow.module)
-        self.bound = bindings(flow.module)
+        self.scopes: list[cst.CSTNode] = [flow.module]  # enclosing functions, innermost last
+        self._bindings: dict[int, dict] = {}
         self.taken = {n.value for n in walk(flow.module) if isinstance(n, cst.Name)}
         self.stack: list[frozenset[str]] = []
         self.stopped = self.scoped = 0
@@ -47,6 +48,8 @@ class RegionTransformer(cst.CSTTransformer):
             self.stack.append(self.regions[id(node)])
         self.stopped += self._stops(node)
         self.scoped += isinstance(node, _SCOPES)
+        if isinstance(node, cst.FunctionDef):
+            self.scopes.append(node)
         if isinstance(node, cst.SimpleStatementLine):
             self.hoists.append([])
         return super().on_visit(node)
@@ -57,6 +60,8 @@ class RegionTransformer(cst.CSTTransformer):
             self.stack.pop()
         self.stopped -= self._stops(original)
         self.scoped -= isinstance(original, _SCOPES)
+        if isinstance(original, cst.FunctionDef):
+            self.scopes.pop()
         if isinstance(original, cst.SimpleStatementLine):
             hoisted = self.hoists.pop()
             if hoisted and isinstance(result, cst.SimpleStatementLine):
@@ -105,15 +110,34 @@ class RegionTransformer(cst.CSTTransformer):
         if self.scoped or not self.hoists:
             self.notes.append("an operand with side effects (a layer call?) could not be evaluated once")
             return None
-        name = self.fresh("st_input")
+        return self.named(expr, "st_input")
+
+    def named(self, expr: cst.BaseExpression, base: str) -> cst.BaseExpression:
+        """A fresh name bound to ``expr`` just before the statement, where a statement can take it
+        (else ``expr`` itself)."""
+        if self.scoped or not self.hoists:
+            return expr
+        name = self.fresh(base)
         assign = cst.Assign([cst.AssignTarget(cst.Name(name))], expr.with_changes(lpar=(), rpar=()))
         self.hoists[-1].append(cst.SimpleStatementLine([assign]))
         return cst.Name(name)
 
+    def bound(self) -> dict[str, list[Optional[cst.BaseExpression]]]:
+        """Bindings of each name in the innermost enclosing function (or the module)."""
+        scope = self.scopes[-1]
+        if id(scope) not in self._bindings:
+            self._bindings[id(scope)] = bindings(scope)
+        return self._bindings[id(scope)]
+
+    def value_of(self, name: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+        """What a name bound once in this scope, by a plain assignment, holds."""
+        values = self.bound().get(name.value, []) if isinstance(name, cst.Name) else []
+        return values[0] if len(values) == 1 else None
+
     def settled(self, expr: cst.BaseExpression) -> bool:
         """``expr`` may be repeated in another statement: pure, and no name it reads is rebound."""
         names = [n.value for n in walk(expr) if isinstance(n, cst.Name)]
-        return pure(self.names, expr) and all(len(self.bound.get(n, ())) <= 1 for n in names)
+        return pure(self.names, expr) and all(len(self.bound().get(n, ())) <= 1 for n in names)
 
     def fresh(self, base: str) -> str:
         name, i = base, 1

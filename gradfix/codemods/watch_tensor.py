@@ -115,19 +115,22 @@ class WatchTensor(Codemod):
         inserts: dict[_Spot, list[cst.SimpleStatementLine]] = {}
         done: set[tuple[int, str]] = set()
         notes: list[str] = []
-        for call in flow.focused(focus):
-            for path in _sources(flow, call):
-                if wanted and path not in wanted:
-                    continue
-                key = (id(call.tape.node), path)
-                if key in done or _watched(call, path):
-                    continue
-                spot, note = _spot(flow, call, path)
-                if note:
-                    notes.append(f"line {call.line}: {path} {note}")
-                if spot is not None:
-                    done.add(key)
-                    inserts.setdefault(spot, []).append(_watch(call.tape.name, path))
+        try:
+            for call in flow.focused(focus):
+                for path in _sources(flow, call):
+                    if wanted and path not in wanted:
+                        continue
+                    key = (id(call.tape.node), path)
+                    if key in done or _watched(call, path):
+                        continue
+                    spot, note = _spot(flow, call, path)
+                    if note:
+                        notes.append(f"line {call.line}: {path} {note}")
+                    if spot is not None:
+                        done.add(key)
+                        inserts.setdefault(spot, []).append(_watch(call.tape.name, path))
+        except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
+            return declined(source, f"could not analyse: {error}")
         if not inserts:
             return declined(source, *notes)
         try:
@@ -151,7 +154,7 @@ def _sources(flow: Flow, call: GradientCall) -> list[str]:
         path = access_path(expr)
         if path is None or path in out or path.rpartition(".")[2] in WEIGHT_ATTRS:
             continue
-        found = binding(flow, call, path) if not out else None
+        found = binding(flow, call, path)
         if found is not None and isinstance(found.value, (cst.List, cst.Tuple)):
             exprs[:0] = [e.value for e in found.value.elements]
         else:
