@@ -7,7 +7,7 @@ the path from the variable to the loss breaks. Checks run from the surest eviden
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Optional
 
@@ -15,6 +15,7 @@ import libcst as cst
 
 from gradfix import evidence as ev
 from gradfix.analysis.access import access_path
+from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import Flow, analyse
 from gradfix.analysis.nodes import walk
 from gradfix.types import Cause, Finding, GradientCall, ProbeResult, SourceRecord
@@ -48,47 +49,57 @@ def _at(seen: ev.Seen) -> tuple[int, Path]:
     return seen.line, seen.path
 
 
-def _from_evidence(seen: list[ev.Seen], fcall) -> Optional[Explanation]:
-    hit = ev.first(seen, ev.predict)
-    if hit:
-        return (Cause.LOSS_DISCONNECTED, "model.predict returns NumPy values, so the loss does not depend on "
-                "the model's variables", *_at(hit))
-    hit = ev.first(seen, ev.rewraps_host_values)
-    if hit:
-        return (Cause.LOSS_DISCONNECTED, "the loss is rebuilt from host values (NumPy, .numpy() or float()), "
-                "so the tape sees a new constant instead of the computation", *_at(hit))
-    hit = ev.first(seen, ev.host)
-    if hit:
-        return (Cause.NUMPY_IN_GRAPH, "the loss is computed through NumPy or .numpy(), which the tape "
-                "cannot record", *_at(hit))
+def _outside(fcall) -> Optional[Explanation]:
     outside = fcall.outside_tape() if fcall else ()
-    if outside:
-        where = "after the tape ends" if outside[0].region == "after" else "before the tape starts"
-        return Cause.OUTSIDE_TAPE, f"computed {where}", outside[0].line, None
-    hit = ev.first(seen, ev.buffer_write, in_tape=True)
-    if hit:
-        return (Cause.ASSIGN_OR_SCATTER, "the loss reads a variable written with assign/scatter inside the "
-                "tape, which cuts the tape", *_at(hit))
-    hit = ev.first(seen, ev.new_variable, in_tape=True)
-    if hit:
-        return (Cause.ASSIGN_OR_SCATTER, "the loss goes through a new tf.Variable created inside the tape, "
-                "which starts a fresh, unconnected value", *_at(hit))
-    hit = ev.first(seen, ev.int_cast)
-    if hit:
-        return Cause.NON_DIFFERENTIABLE_OP, "the loss goes through a cast to an integer type", *_at(hit)
-    hit = ev.first(seen, ev.non_differentiable)
-    if hit:
-        return (Cause.NON_DIFFERENTIABLE_OP, "the loss goes through an operation with no gradient "
-                "(rounding, sign, argmax or a comparison)", *_at(hit))
-    return None
+    if not outside:
+        return None
+    where = "after the tape ends" if outside[0].region == "after" else "before the tape starts"
+    return Cause.OUTSIDE_TAPE, f"computed {where}", outside[0].line, None
 
 
-def _unreached(call: GradientCall, src: SourceRecord, fcall) -> Explanation:
-    """A variable the loss does not depend on: explain, name the layer, give the options."""
-    if all(not s.has_gradient for s in call.sources) and len(call.sources) > 1:
-        return (Cause.LOSS_DISCONNECTED, "the loss does not depend on any of the variables it is "
-                f"differentiated against; options: {OPTIONS}", None, None)
-    layer = src.var_name.rpartition("/")[0] if "/" in src.var_name else ""
+CHECKS: tuple[tuple[Callable[[ev.Seen], bool], bool, Cause, str], ...] = (
+    (ev.predict, False, Cause.LOSS_DISCONNECTED,
+     "model.predict returns NumPy values, so the loss does not depend on the model's variables"),
+    (ev.rewraps_host_values, False, Cause.LOSS_DISCONNECTED,
+     "the loss is rebuilt from host values (NumPy, .numpy() or float()), so the tape sees a new "
+     "constant instead of the computation"),
+    (ev.to_int, False, Cause.NON_DIFFERENTIABLE_OP, "int() truncates the value to a Python integer, "
+     "which has no gradient"),
+    (ev.numpy_maths, False, Cause.NUMPY_IN_GRAPH,
+     "the loss is computed through NumPy, which the tape cannot record"),
+    (ev.conversion, False, Cause.LOSS_DISCONNECTED,
+     "the value leaves TensorFlow (.numpy(), .tolist(), float() or np.array) and the loss is rebuilt "
+     "from it, so the tape sees a new constant"),
+    (ev.buffer_write, True, Cause.ASSIGN_OR_SCATTER,
+     "the loss reads a variable written with assign/scatter inside the tape, which cuts the tape"),
+    (ev.new_variable, True, Cause.ASSIGN_OR_SCATTER,
+     "the loss goes through a new tf.Variable created inside the tape, which starts a fresh, "
+     "unconnected value"),
+    (ev.int_cast, False, Cause.NON_DIFFERENTIABLE_OP, "the loss goes through a cast to an integer type"),
+    (ev.threshold, False, Cause.NON_DIFFERENTIABLE_OP,
+     "the loss goes through a comparison (a threshold) cast to numbers, which has no gradient"),
+    (ev.non_differentiable, False, Cause.NON_DIFFERENTIABLE_OP,
+     "the loss goes through an operation with no gradient (rounding, sign, argmax or a comparison)"),
+)
+
+
+def _from_evidence(seen: list[ev.Seen], fcall) -> Optional[Explanation]:
+    """The first check that finds its evidence on the path names the cause; a computation outside
+    the tape comes last, as variables read on the tape were not cut off by it."""
+    for test, in_tape, cause, message in CHECKS:
+        hit = ev.first(seen, test, in_tape=in_tape)
+        if hit:
+            return cause, message, *_at(hit)
+    return _outside(fcall)
+
+
+def _unreached(call: GradientCall, src: SourceRecord, fcall, flow: Optional[Flow]) -> Explanation:
+    """A variable the loss does not depend on: say what the loss is made of, name the layer,
+    give the honest options. No rewrite is proposed for this."""
+    if all(not s.has_gradient for s in call.sources):
+        what, line = _loss_without_variables(fcall, flow)
+        return Cause.LOSS_DISCONNECTED, f"{what}; options: {OPTIONS}", line, None
+    layer = src.layer or (src.var_name.rpartition("/")[0] if "/" in src.var_name else "")
     if layer:
         what = (f"layer '{layer}' runs, but its output never reaches the loss (an unused head or output?)"
                 if src.watched else f"layer '{layer}' is never called while the tape records")
@@ -96,6 +107,25 @@ def _unreached(call: GradientCall, src: SourceRecord, fcall) -> Explanation:
         what = ("it is read on the tape, but the loss does not depend on it" if src.watched
                 else "it is never used while the tape records: the loss does not depend on it")
     return Cause.LOSS_DISCONNECTED, f"{what}; options: {OPTIONS}", None, None
+
+
+def _loss_without_variables(fcall, flow: Optional[Flow]) -> tuple[str, Optional[int]]:
+    """'the loss (`loss = f(labels)`) does not depend on ...', naming an ignored parameter when a
+    function on the path never reads the prediction it is given."""
+    if fcall is None or flow is None or not fcall.path:
+        return "the loss does not depend on any of the variables it is differentiated against", None
+    last = fcall.path[-1]
+    code = " ".join(flow.module.code_for_node(last.node).split())
+    for func, _owner in Callees(flow.module).of([s.node for s in fcall.path], fcall.tape.klass):
+        params = [p.name.value for p in func.params.params if p.name.value not in ("self", "cls")]
+        body_reads = {n.value for n in walk(func.body) if isinstance(n, cst.Name)}
+        unused = [p for p in params if p not in body_reads]
+        if unused:
+            returned = next((r for r in walk(func.body) if isinstance(r, cst.Return) and r.value), None)
+            gives = f"; it returns `{flow.module.code_for_node(returned.value)}`" if returned else ""
+            return (f"{func.name.value}() never reads its parameter {', '.join(unused)}{gives}, so the loss "
+                    f"does not depend on any variable", flow.line(func))
+    return f"the loss (`{code[:80]}`) does not depend on any of the variables", last.line
 
 
 def _rebinding_line(flow: Optional[Flow], name: str) -> Optional[int]:
@@ -142,18 +172,11 @@ def _explain(ctx: _Context, call: GradientCall, index: int, src: SourceRecord) -
         hit = ev.first(seen, ev.host)
         return (Cause.NUMPY_IN_GRAPH, f"the target of tape.gradient is a {call.target_type} value, not a "
                 "tensor: NumPy or .numpy() cut the tape", *(_at(hit) if hit else (None, None)))
-    if src.is_variable and not src.watched:  # never read while recording: outside, or not used
-        outside = fcall.outside_tape() if fcall else ()
-        if outside:
-            where = "after the tape ends" if outside[0].region == "after" else "before the tape starts"
-            return Cause.OUTSIDE_TAPE, f"computed {where}", outside[0].line, None
-        return _unreached(call, src, fcall)
-    found = _from_evidence(seen, fcall)
-    if found:
-        return found
     if not src.is_variable:
         return Cause.UNWATCHED_TENSOR, "it is a plain tensor, and the tape only watches variables", None, None
-    return _unreached(call, src, fcall)
+    if not src.watched:  # never read while recording: computed outside the tape, or not used at all
+        return _outside(fcall) or _unreached(call, src, fcall, flow)
+    return _from_evidence(seen, fcall) or _unreached(call, src, fcall, flow)
 
 
 def diagnose(probe: ProbeResult, texts: Mapping[Path, str]) -> tuple[Finding, ...]:

@@ -95,14 +95,32 @@ def _functions_at(flow: Flow, first_line: int) -> list[cst.FunctionDef]:
 # --------------------------------------------------------------------------- the checks
 
 
-def host(seen: Seen) -> bool:
-    """NumPy, ``.numpy()``, ``.tolist()``, ``float()``/``int()``: a value leaves TensorFlow."""
+CONVERSIONS = frozenset({"numpy", "tolist", "item"})
+
+
+def conversion(seen: Seen) -> bool:
+    """``.numpy()``, ``.tolist()``, ``float(t)``, ``np.array(t)``: a value leaves TensorFlow as is."""
     c, names = seen.call, seen.flow.names.of(seen.call.func)
-    if seen.flow.contains_numpy(c) or names & {"builtins.float", "builtins.int"}:
+    if names & {"builtins.float", "numpy.array", "numpy.asarray", "keras.ops.convert_to_numpy"}:
         return True
-    if any(q.startswith("math.") for q in names):
-        return True
-    return isinstance(c.func, cst.Attribute) and c.func.attr.value == "tolist"
+    return isinstance(c.func, cst.Attribute) and c.func.attr.value in CONVERSIONS and not c.args
+
+
+def numpy_maths(seen: Seen) -> bool:
+    """NumPy or ``math`` functions computing on the value (``np.sqrt``, ``math.exp``)."""
+    names = seen.flow.names.of(seen.call.func)
+    return any((q.startswith("numpy.") and q not in ("numpy.array", "numpy.asarray")) or q.startswith("math.")
+               for q in names)
+
+
+def to_int(seen: Seen) -> bool:
+    """``int(t)``: truncation to a Python integer, which has no gradient."""
+    return "builtins.int" in seen.flow.names.of(seen.call.func)
+
+
+def host(seen: Seen) -> bool:
+    """Any of the above: a value leaves TensorFlow here."""
+    return conversion(seen) or numpy_maths(seen) or to_int(seen) or seen.flow.contains_numpy(seen.call)
 
 
 def rewraps_host_values(seen: Seen) -> bool:
@@ -114,6 +132,14 @@ def rewraps_host_values(seen: Seen) -> bool:
     if not flow.names.is_tf(c.func, "constant", "convert_to_tensor", "Variable", "cast"):
         return False
     return any(host(Seen(inner, flow, seen.path, 0, False, None)) for a in c.args for inner in calls_in(a.value))
+
+
+def threshold(seen: Seen) -> bool:
+    """``tf.cast(x > t, tf.float32)``: a comparison turned into numbers has no gradient."""
+    flow, c = seen.flow, seen.call
+    if not (flow.names.is_tf(c.func, "cast", "dtypes.cast") or _keras(flow, c, {"cast"})):
+        return False
+    return bool(c.args) and any(isinstance(n, cst.Comparison) for n in walk(c.args[0].value))
 
 
 def predict(seen: Seen) -> bool:

@@ -59,6 +59,7 @@ class SourceRecord:
     norm: float | None = None  # L2 norm of the gradient, when there is one
     var_name: str = ""  # TensorFlow's own name/path of the variable
     watched: bool = True  # the tape recorded a read of it (False: never used while recording)
+    layer: str = ""  # the Python path of the Keras layer that owns it ("model.aux_head"), if found
 
 
 @dataclass(frozen=True)

@@ -79,8 +79,10 @@ class GradientCall:
         return next((s for s in self.path if related(s.reads, [source])), None)
 
     def outside_tape(self) -> tuple[Stmt, ...]:
-        """Path statements that compute from trainables but run outside the tape."""
-        return tuple(s for s in self.path if s.region != "tape" and s.trainable)
+        """Path statements that compute from trainables but run outside the tape (definitions of
+        functions and classes compute nothing)."""
+        return tuple(s for s in self.path if s.region != "tape" and s.trainable
+                     and not isinstance(s.node, (cst.FunctionDef, cst.ClassDef)))
 
     def first_matching(self, predicate) -> Optional[Stmt]:
         """The first path statement for which ``predicate(stmt)`` holds (e.g. calls NumPy)."""

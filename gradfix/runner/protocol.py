@@ -24,6 +24,7 @@ def _source(raw: dict) -> SourceRecord:
         norm=raw.get("norm"),
         var_name=raw.get("var_name") or "",
         watched=bool(raw.get("watched", True)),
+        layer=raw.get("layer") or "",
     )
 
 

@@ -95,6 +95,33 @@ def name_of(obj, frame) -> str:
     return "<tensor>"
 
 
+def owning_layer(obj, frame, depth: int = 3) -> str:
+    """The Python path of the Keras layer that directly owns variable ``obj`` ("model.aux_head"),
+    searched from the user frame's names through layer attributes."""
+    try:
+        import keras
+    except ImportError:
+        return ""
+    if frame is None:
+        return ""
+    todo = [(k, v) for scope in (frame.f_locals, frame.f_globals) for k, v in list(scope.items())
+            if isinstance(v, keras.layers.Layer) and not k.startswith("__")]
+    seen: set[int] = set()
+    for _ in range(depth):
+        nxt = []
+        for path, layer in todo:
+            if id(layer) in seen:
+                continue
+            seen.add(id(layer))
+            if any(v is obj for v in getattr(layer, "_trainable_variables", ())):
+                return path
+            for attr, sub in list(vars(layer).items()):
+                if isinstance(sub, keras.layers.Layer) and not attr.startswith("_"):
+                    nxt.append((f"{path}.{attr}", sub))
+        todo = nxt
+    return ""
+
+
 def is_variable(obj) -> bool:
     import tensorflow as tf
 
@@ -125,6 +152,7 @@ def describe_source(obj, grad, frame, watched: bool) -> dict:
         "is_variable": var,
         "trainable": bool(getattr(obj, "trainable", False)) if var else False,
         "watched": watched,
+        "layer": owning_layer(obj, frame) if var else "",
         "has_gradient": grad is not None,
         "finite": True,
         "norm": None,
