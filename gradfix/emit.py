@@ -40,7 +40,10 @@ def finding_line(f: Finding, tail: str) -> str:
 def text_lines(outcome: Outcome, dry_run: bool = False, unsafe_fixes: bool = False) -> list[str]:
     """Human lines for one file (diagnostics; diffs are separate)."""
     if isinstance(outcome, Healthy):
-        return []
+        return [f"warning: {_name(outcome.path)}:{c.line}: the gradient of {s.name} is identically zero "
+                f"(no error, but it will not train)"
+                for c in outcome.probe.gradient_calls if c.step == 1 for s in c.sources
+                if s.has_gradient and s.norm == 0.0]
     if isinstance(outcome, Failed):
         return [f"error: {outcome.error}"]
     if isinstance(outcome, Repaired):

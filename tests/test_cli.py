@@ -174,3 +174,13 @@ def test_apply_keeps_encoding_newlines_and_mode(tmp_path):
     assert b"\n" not in after.replace(b"\r\n", b"")
     assert b"\r\n    y = w * x" in after
     assert path.stat().st_mode & 0o777 == 0o754
+
+
+def test_identically_zero_gradient_is_a_warning_not_a_fault(tmp_path):
+    (tmp_path / "t.py").write_text(
+        "import tensorflow as tf\nw = tf.Variable([0.5, -0.3])\n"
+        "with tf.GradientTape() as tape:\n    loss = tf.reduce_sum(tf.sign(w) * 2.0)\n"
+        "print(tape.gradient(loss, w))\n")
+    proc = run_cli("check", "t.py", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "t.py:5: the gradient of w is identically zero" in proc.stdout
