@@ -6,6 +6,7 @@ Exit codes: 0 healthy (nothing to fix, or every fault fixed and written); 1 faul
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,10 @@ def _run_options(f):
                                              "interpreter per run.")(f)
     f = click.option("--python", "python", metavar="PATH", default=None,
                      help="Interpreter that runs the script (default: this one).")(f)
+    f = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Scripts examined in parallel, one TensorFlow process each [default: cores].")(f)
+    f = click.option("--shard", metavar="K/N", default=None,
+                     help="Examine only shard K of N (a stable split for CI matrices).")(f)
     f = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))(f)
     return f
 
@@ -45,27 +50,49 @@ def cli() -> None:
     Arguments after `--` are passed to the script."""
 
 
-def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: bool,
-             fmt: str) -> int:
-    from gradfix.pipeline import repair, write_fix
-    from gradfix.runner import Runner
+def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: bool, fmt: str,
+             jobs: int | None = None, shard: str | None = None) -> int:
+    from gradfix.scan import default_jobs, in_shard, parse_shard, run_all
 
     targets = discover(paths)
-    outcomes: list[Outcome] = []
-    with Runner(python=options.python, device=options.device, isolation=options.isolation) as runner:
-        for path in targets:
-            outcome = repair(path, runner, options)
-            if apply and not dry_run and isinstance(outcome, Repaired):
-                try:
-                    outcome = write_fix(outcome)
-                except GradfixError as exc:
-                    outcome = Failed(path, str(exc), outcome.probe)
-            outcomes.append(outcome)
+    if shard:
+        part = parse_shard(shard)
+        targets = [t for t in targets if in_shard(t, part)]
+
+    def work(path: Path, runner) -> Outcome:
+        from gradfix.pipeline import repair, write_fix
+
+        outcome = repair(path, runner, options)
+        if apply and not dry_run and isinstance(outcome, Repaired):
+            try:
+                outcome = write_fix(outcome)
+            except GradfixError as exc:
+                outcome = Failed(path, str(exc), outcome.probe)
+        return outcome
+
+    bar = _progress_bar() if len(targets) > 1 else None
+    outcomes = run_all(targets, options, work, jobs or default_jobs(), bar) if targets else []
+    if bar:
+        click.echo("\r\033[K", nl=False, err=True)
     if fmt == "json":
         click.echo(to_json(outcomes))
     else:
         _print_text(outcomes, apply, dry_run, options.unsafe_fixes)
     return _exit_code(outcomes, apply, dry_run)
+
+
+def _progress_bar():
+    """A one-line progress display on a terminal; nothing when stderr is not a terminal."""
+    stream = click.get_text_stream("stderr")
+    if not stream.isatty():
+        return None
+
+    def show(done: int, total: int, path: Path) -> None:
+        width = 24
+        filled = width * done // total
+        click.echo(f"\r\033[K[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {path}", nl=False, err=True)
+
+    return show
 
 
 def _print_text(outcomes: Sequence[Outcome], apply: bool, dry_run: bool, unsafe: bool) -> None:
@@ -95,11 +122,11 @@ def _exit_code(outcomes: Sequence[Outcome], apply: bool, dry_run: bool) -> int:
 @cli.command()
 @_run_options
 @click.pass_context
-def check(ctx: click.Context, paths, fmt, device, timeout, isolation, python) -> None:
+def check(ctx: click.Context, paths, fmt, device, timeout, isolation, python, jobs, shard) -> None:
     """Run each training step once and explain every missing gradient."""
     options = RunOptions(script_args=ctx.obj["script_args"], timeout=timeout, device=device,
                          isolation=isolation, python=python)
-    ctx.exit(_examine(paths, options, apply=False, dry_run=False, fmt=fmt))
+    ctx.exit(_examine(paths, options, apply=False, dry_run=False, fmt=fmt, jobs=jobs, shard=shard))
 
 
 @cli.command()
@@ -107,12 +134,35 @@ def check(ctx: click.Context, paths, fmt, device, timeout, isolation, python) ->
 @click.option("--dry-run", is_flag=True, help="Print the verified diff instead of writing it.")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change values.")
 @click.pass_context
-def apply(ctx: click.Context, paths, fmt, device, timeout, isolation, python, dry_run,
+def apply(ctx: click.Context, paths, fmt, device, timeout, isolation, python, jobs, shard, dry_run,
           unsafe_fixes) -> None:
     """Write the smallest verified fix for every missing gradient."""
     options = RunOptions(script_args=ctx.obj["script_args"], timeout=timeout, device=device,
                          isolation=isolation, python=python, unsafe_fixes=unsafe_fixes)
-    ctx.exit(_examine(paths, options, apply=True, dry_run=dry_run, fmt=fmt))
+    ctx.exit(_examine(paths, options, apply=True, dry_run=dry_run, fmt=fmt, jobs=jobs, shard=shard))
+
+
+@cli.command()
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="json", show_default=True)
+def merge(reports, fmt) -> None:
+    """Merge the --format json reports of several shards into one report."""
+    from gradfix.merge import merge_reports
+
+    merged = merge_reports(reports)
+    if fmt == "json":
+        click.echo(json.dumps(merged, indent=2))
+    else:
+        for entry in merged["files"]:
+            for f in entry["findings"]:
+                click.echo(f"{entry['path']}:{f['line']}: {f['variable']} has no gradient — {f['message']}")
+            if entry["error"]:
+                click.echo(f"error: {entry['error']}")
+        click.echo(f"{len(merged['files'])} files in {len(reports)} reports.")
+    statuses = {e["status"] for e in merged["files"]}
+    code = EXIT_ERROR if "error" in statuses else EXIT_FAULTS if statuses - {"healthy", "repaired"} or any(
+        e["status"] == "repaired" and not (e["fix"] or {}).get("written") for e in merged["files"]) else EXIT_OK
+    click.get_current_context().exit(code)
 
 
 @cli.command()

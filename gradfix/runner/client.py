@@ -52,22 +52,32 @@ class Runner:
         if device == "cpu":
             self.env["CUDA_VISIBLE_DEVICES"] = "-1"
         self._zygote: subprocess.Popen | None = None
+        self._pending: subprocess.Popen | None = None  # started, not yet known to be ready
         self._zygote_log = None
         self.runs = 0
 
     # ------------------------------------------------------------------ zygote
+    def warm(self) -> None:
+        """Start the zygote now (it imports TensorFlow while gradfix does other work); the first
+        run waits for it to be ready."""
+        if self.isolation == "fork" and self._pending is None and self._zygote is None:
+            self._zygote_log = tempfile.TemporaryFile()
+            try:
+                self._pending = subprocess.Popen(
+                    launch_argv(self.python, str(RUNNER_DIR), "zygote", self.device),
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._zygote_log,
+                    env=self.env, cwd=tempfile.gettempdir(), text=True, bufsize=1,
+                )
+            except OSError as exc:
+                raise RunnerError(f"cannot start {self.python}: {exc.strerror}") from exc
+
     def _start_zygote(self) -> subprocess.Popen:
         if self._zygote is not None and self._zygote.poll() is None:
             return self._zygote
-        self._zygote_log = tempfile.TemporaryFile()
-        try:
-            proc = subprocess.Popen(
-                launch_argv(self.python, str(RUNNER_DIR), "zygote", self.device),
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._zygote_log,
-                env=self.env, cwd=tempfile.gettempdir(), text=True, bufsize=1,
-            )
-        except OSError as exc:
-            raise RunnerError(f"cannot start {self.python}: {exc.strerror}") from exc
+        if self._zygote is not None:  # it died between runs: start afresh
+            self.close()
+        self.warm()
+        proc, self._pending = self._pending, None
         hello = proc.stdout.readline()
         try:
             ready = json.loads(hello) if hello else {"ready": False, "error": "exited"}
@@ -168,6 +178,8 @@ class Runner:
             return result
 
     def close(self) -> None:
+        if self._pending is not None:
+            self._zygote, self._pending = self._pending, None
         proc, self._zygote = self._zygote, None
         if proc is not None:
             try:
