@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from gradfix.analysis.flow import analyse
 from gradfix.codemods import REGISTRY
 from gradfix.codemods.base import Codemod
 from gradfix.diagnose import diagnose
@@ -92,7 +94,9 @@ def repair(script: Path, runner: Runner, options: RunOptions,
     """Examine ``script`` and find the smallest verified fix. Never writes; never raises for a
     problem of this one program (that is a Failed value)."""
     try:
-        load(script)
+        text = load(script).text
+        # The static analysis every later stage needs runs while the child runs the script.
+        threading.Thread(target=analyse, args=(text,), daemon=True).start()
         original = runner.run(script, options.script_args, options.timeout)
         failed = _failure(script, original, options.timeout)
         if failed:

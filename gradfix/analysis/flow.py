@@ -15,6 +15,7 @@ sequence that the target depends on by def-use data flow over access paths (``ac
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence, Union
 
@@ -217,10 +218,23 @@ class Flow:
 
 
 def analyse(source: Union[str, MetadataWrapper]) -> Optional[Flow]:
-    """The flow of a module, or None when it does not parse or the analysis fails."""
-    wrapper = parse(source) if isinstance(source, str) else source
-    if wrapper is None:
-        return None
+    """The flow of a module, or None when it does not parse or the analysis fails.
+
+    Flows of source text are cached: every codemod and the diagnosis analyse the same text, and
+    the analysis (qualified names above all) costs far more than the rewrites. A Flow and its
+    libcst tree are immutable, so sharing one is safe."""
+    if isinstance(source, str):
+        return _analyse_text(source)
+    return _analyse(source)
+
+
+@functools.lru_cache(maxsize=64)
+def _analyse_text(source: str) -> Optional[Flow]:
+    wrapper = parse(source)
+    return None if wrapper is None else _analyse(wrapper)
+
+
+def _analyse(wrapper: MetadataWrapper) -> Optional[Flow]:
     try:
         return Flow(wrapper)
     except Exception:  # noqa: BLE001 - unknown shapes of code: decline, never crash a codemod

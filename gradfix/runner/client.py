@@ -182,16 +182,15 @@ class Runner:
             self._zygote, self._pending = self._pending, None
         proc, self._zygote = self._zygote, None
         if proc is not None:
-            try:
-                proc.stdin.close()
-            except OSError:
-                pass
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-            proc.stdout.close()
+            # Between runs the zygote holds nothing worth a graceful exit, and TensorFlow's own
+            # teardown costs most of a second: end it at once.
+            proc.kill()
+            proc.wait()
+            for stream in (proc.stdin, proc.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
         if self._zygote_log is not None:
             self._zygote_log.close()
             self._zygote_log = None
