@@ -45,10 +45,16 @@ def instrument(rec: Recorder) -> None:
     def enter(self):
         out = original_enter(self)
         rec.tape_depth += 1
+        if rec.tape_depth == 1 and not rec.calls:
+            # Profile user calls while the first step's tape records (the next step runs the same
+            # functions, and profiling is not free).
+            sys.setprofile(rec.profile)
         return out
 
     def exit_(self, *exc):
         rec.tape_depth = max(0, rec.tape_depth - 1)
+        if rec.tape_depth == 0:
+            sys.setprofile(None)
         return original_exit(self, *exc)
 
     def gradient(self, target, sources, *args, **kwargs):

@@ -72,7 +72,6 @@ def run(request: dict) -> dict:
     if request.get("eager", True):
         tf.config.run_functions_eagerly(True)
     instrument(rec)
-    sys.setprofile(rec.profile)
     try:
         runpy.run_path(request["script"], run_name="__main__")
         result["stopped"] = "end"
