@@ -6,6 +6,7 @@ Exit codes: 0 healthy (nothing to fix, or every fault fixed and written); 1 faul
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from gradfix import __version__
 from gradfix.discover import discover
 from gradfix.emit import proposal_diff, summary, text_lines, to_json
 from gradfix.errors import GradfixError
+from gradfix.examine import examine
 from gradfix.types import Failed, Healthy, Outcome, Repaired, RunOptions, Unrepaired
 
 EXIT_OK, EXIT_FAULTS, EXIT_ERROR = 0, 1, 2
@@ -59,17 +61,7 @@ def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: b
         part = parse_shard(shard)
         targets = [t for t in targets if in_shard(t, part)]
 
-    def work(path: Path, runner) -> Outcome:
-        from gradfix.pipeline import repair, write_fix
-
-        outcome = repair(path, runner, options)
-        if apply and not dry_run and isinstance(outcome, Repaired):
-            try:
-                outcome = write_fix(outcome)
-            except GradfixError as exc:
-                outcome = Failed(path, str(exc), outcome.probe)
-        return outcome
-
+    work = functools.partial(examine, options=options, write=apply and not dry_run)
     bar = _progress_bar() if len(targets) > 1 else None
     outcomes = run_all(targets, options, work, jobs or default_jobs(), bar) if targets else []
     if bar:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+import multiprocessing.util
 import os
-import queue
-import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from gradfix.errors import GradfixError
@@ -47,50 +48,69 @@ def in_shard(path: Path, shard: tuple[int, int], root: Path | None = None) -> bo
 
 def run_all(targets: Sequence[Path], options: RunOptions, work: Work, jobs: int,
             progress: Progress | None = None) -> list[Outcome]:
-    """Run ``work(path, runner)`` for every target on ``jobs`` runners; outcomes in target order.
+    """Run ``work(path, runner)`` for every target on ``jobs`` workers; outcomes in target order.
 
-    Each worker owns one Runner (so one TensorFlow import per worker). A problem with one file is
-    that file's Failed outcome; a problem with the interpreter (RunnerError) stops the run."""
+    One worker runs in this process; several are separate processes (static analysis holds the
+    GIL, so threads would queue behind each other), each owning one Runner and so one TensorFlow
+    import. A problem with one file is that file's Failed outcome; a problem with the interpreter
+    (RunnerError) stops the run."""
     jobs = max(1, min(jobs, len(targets)))
-    runners = [Runner(python=options.python, device=options.device, isolation=options.isolation)
-               for _ in range(jobs)]
-    for runner in runners:
-        runner.warm()  # TensorFlow imports in the background while the work is set up
-    todo: queue.Queue[tuple[int, Path]] = queue.Queue()
-    for item in enumerate(targets):
-        todo.put(item)
+    if jobs == 1 or not hasattr(os, "fork"):
+        return _serial(targets, options, work, progress)
     results: list[Outcome | None] = [None] * len(targets)
-    errors: list[BaseException] = []
-    done = [0]
-    lock = threading.Lock()
-
-    def worker(runner: Runner) -> None:
-        while not errors:
-            try:
-                index, path = todo.get_nowait()
-            except queue.Empty:
-                return
-            try:
-                results[index] = work(path, runner)
-            except GradfixError as exc:
-                errors.append(exc)
-                return
-            except Exception as exc:  # a bug of ours must not lose the other files' results
-                results[index] = Failed(path, f"{path}: internal error: {type(exc).__name__}: {exc}")
-            with lock:
-                done[0] += 1
+    context = multiprocessing.get_context("fork")
+    threads = max(1, default_jobs() // jobs)
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                             initargs=(options, threads)) as pool:
+        futures = {pool.submit(_in_worker, work, path): i for i, path in enumerate(targets)}
+        try:
+            for done, future in enumerate(as_completed(futures), 1):
+                index = futures[future]
+                results[index] = future.result()
                 if progress:
-                    progress(done[0], len(targets), path)
-
-    threads = [threading.Thread(target=worker, args=(r,), daemon=True) for r in runners]
-    try:
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        for runner in runners:
-            runner.close()
-    if errors:
-        raise errors[0]
+                    progress(done, len(targets), targets[index])
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
     return [r for r in results if r is not None]
+
+
+def _serial(targets: Sequence[Path], options: RunOptions, work: Work, progress: Progress | None) -> list[Outcome]:
+    out = []
+    with _runner(options) as runner:
+        for done, path in enumerate(targets, 1):
+            out.append(_guarded(work, path, runner))
+            if progress:
+                progress(done, len(targets), path)
+    return out
+
+
+def _runner(options: RunOptions, threads: int | None = None) -> Runner:
+    runner = Runner(python=options.python, device=options.device, isolation=options.isolation,
+                    threads=threads)
+    runner.warm()  # TensorFlow imports in the background while the work is set up
+    return runner
+
+
+def _guarded(work: Work, path: Path, runner: Runner) -> Outcome:
+    try:
+        return work(path, runner)
+    except GradfixError:
+        raise
+    except Exception as exc:  # a bug of ours must not lose the other files' results
+        return Failed(path, f"{path}: internal error: {type(exc).__name__}: {exc}")
+
+
+_WORKER_RUNNER: Runner | None = None
+
+
+def _start_worker(options: RunOptions, threads: int) -> None:
+    global _WORKER_RUNNER
+    _WORKER_RUNNER = _runner(options, threads)
+    multiprocessing.util.Finalize(None, _WORKER_RUNNER.close, exitpriority=10)
+
+
+def _in_worker(work: Work, path: Path) -> Outcome:
+    assert _WORKER_RUNNER is not None
+    return _guarded(work, path, _WORKER_RUNNER)

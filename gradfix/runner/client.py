@@ -38,7 +38,8 @@ class Runner:
     zygote that imported TensorFlow once. Use as a context manager, or call ``close()``."""
 
     def __init__(self, python: str | None = None, device: str = "cpu", isolation: str = "auto",
-                 seed: int = 0, eager: bool = True, env_allow: tuple[str, ...] = ()) -> None:
+                 seed: int = 0, eager: bool = True, env_allow: tuple[str, ...] = (),
+                 threads: int | None = None) -> None:
         if isolation not in ("auto", "fork", "spawn"):
             raise RunnerError(f"unknown isolation {isolation!r} (use auto, fork or spawn)")
         if isolation == "fork" and not hasattr(os, "fork"):
@@ -51,6 +52,8 @@ class Runner:
         self.env = scrubbed(allow=env_allow)
         if device == "cpu":
             self.env["CUDA_VISIBLE_DEVICES"] = "-1"
+        if threads:  # several runners share the cores: TensorFlow's pools would fight otherwise
+            self.env["TF_NUM_INTRAOP_THREADS"] = self.env["TF_NUM_INTEROP_THREADS"] = str(threads)
         self._zygote: subprocess.Popen | None = None
         self._pending: subprocess.Popen | None = None  # started, not yet known to be ready
         self._zygote_log = None
