@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import ClassVar, Optional
+from typing import TYPE_CHECKING, ClassVar, Optional
 
 from gradfix.types import Cause, Safety
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 
 @dataclass(frozen=True)
@@ -68,3 +71,18 @@ def declined(source: str, *notes: str) -> Rewrite:
 def finished(source: str, code: str, notes: tuple[str, ...] = ()) -> Rewrite:
     """The answer for a rewrite that produced ``code`` from ``source``."""
     return Rewrite(code=code, changed=code != source, notes=notes)
+
+
+def apply_transformer(source: str, module: "cst.Module", transformer: "cst.CSTTransformer") -> Rewrite:
+    """Visit ``module`` with ``transformer``; add ``import tensorflow as tf`` when the rewrite
+    introduced TF calls into a module without it; decline (never raise) on an unforeseen shape.
+    The transformer's ``notes`` (collected while visiting) become the Rewrite's notes."""
+    from gradfix.analysis.names import ensure_tf_import, tf_alias
+
+    try:
+        new = module.visit(transformer)
+        if getattr(transformer, "changed", new is not module) and tf_alias(new) is None:
+            new = ensure_tf_import(new)
+    except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
+        return declined(source, f"could not rewrite: {error}")
+    return finished(source, new.code, tuple(dict.fromkeys(getattr(transformer, "notes", ()))))

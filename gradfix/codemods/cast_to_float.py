@@ -12,8 +12,6 @@ from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import Flow, analyse
 from gradfix.analysis.names import (
     Names,
-    ensure_tf_import,
-    tf_alias,
     tf_attr,
     tf_spelling,
 )
@@ -26,8 +24,8 @@ from gradfix.codemods.base import (
     Focus,
     Rewrite,
     Unchanged,
+    apply_transformer,
     declined,
-    finished,
 )
 from gradfix.types import Cause, Safety
 
@@ -156,13 +154,7 @@ class CastToFloat(Codemod):
             regions.update(region.hot)
             variables |= _int_weights(flow, region)
         transformer = _ToFloat(flow.names, variables, regions, tf_spelling(flow.module))
-        try:
-            module = flow.module.visit(transformer)
-            if transformer.changed and tf_alias(module) is None:
-                module = ensure_tf_import(module)
-        except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
-            return declined(source, f"could not rewrite: {error}")
-        return finished(source, module.code)
+        return apply_transformer(source, flow.module, transformer)
 
 
 def _int_weights(flow: Flow, region: Region) -> set[int]:

@@ -8,8 +8,6 @@ from typing import Optional
 
 from gradfix.analysis.flow import analyse
 from gradfix.analysis.names import (
-    ensure_tf_import,
-    tf_alias,
     tf_spelling,
 )
 from gradfix.analysis.regions import gradient_regions
@@ -19,8 +17,8 @@ from gradfix.codemods.base import (
     Focus,
     Rewrite,
     Unchanged,
+    apply_transformer,
     declined,
-    finished,
 )
 from gradfix.codemods.numpy_convert import ToTf
 from gradfix.types import Cause, Safety
@@ -181,10 +179,4 @@ class NumpyToTf(Codemod):
         if not regions:
             return declined(source)
         transformer = ToTf(flow, regions, tf_spelling(flow.module))
-        try:
-            module = flow.module.visit(transformer)
-            if transformer.changed and tf_alias(module) is None:
-                module = ensure_tf_import(module)
-        except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
-            return declined(source, f"could not rewrite: {error}")
-        return finished(source, module.code, tuple(transformer.notes))
+        return apply_transformer(source, flow.module, transformer)

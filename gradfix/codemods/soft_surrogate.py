@@ -9,10 +9,18 @@ import libcst as cst
 
 from gradfix.analysis.access import related
 from gradfix.analysis.flow import analyse
-from gradfix.analysis.names import ensure_tf_import, tf_alias, tf_spelling
+from gradfix.analysis.names import tf_spelling
 from gradfix.analysis.ops import arg, argmax_last_axis, is_float_cast, op_of
 from gradfix.analysis.regions import gradient_regions, tensor_reads
-from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
+from gradfix.codemods.base import (
+    Codemod,
+    Example,
+    Focus,
+    Rewrite,
+    Unchanged,
+    apply_transformer,
+    declined,
+)
 from gradfix.codemods.surrogates import RegionTransformer
 from gradfix.types import Cause, Safety
 
@@ -106,14 +114,7 @@ class SoftSurrogate(Codemod):
         if not regions:
             return declined(source)
         transformer = _Soft(flow, regions, tf_spelling(flow.module))
-        try:
-            module = flow.module.visit(transformer)
-            if transformer.changed and tf_alias(module) is None:
-                module = ensure_tf_import(module)
-        except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
-            return declined(source, f"could not rewrite: {error}")
-        notes = tuple(dict.fromkeys(transformer.notes))
-        return finished(source, module.code, notes)
+        return apply_transformer(source, flow.module, transformer)
 
 
 class _Soft(RegionTransformer):
