@@ -19,7 +19,7 @@ from gradfix.discover import discover
 from gradfix.emit import proposal_diff, summary, text_lines, to_json
 from gradfix.errors import GradfixError
 from gradfix.examine import examine
-from gradfix.types import Failed, Healthy, Outcome, Repaired, RunOptions, Unrepaired
+from gradfix.types import Failed, Healthy, Outcome, Repaired, RunOptions, Skipped, Unrepaired
 
 EXIT_OK, EXIT_FAULTS, EXIT_ERROR = 0, 1, 2
 
@@ -64,6 +64,8 @@ def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: b
     work = functools.partial(examine, options=options, write=apply and not dry_run)
     bar = _progress_bar() if len(targets) > 1 else None
     outcomes = run_all(targets, options, work, jobs or default_jobs(), bar) if targets else []
+    named = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
+    outcomes = [_skip_if_found(o, named) for o in outcomes]
     if bar:
         click.echo("\r\033[K", nl=False, err=True)
     if fmt == "json":
@@ -71,6 +73,15 @@ def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: b
     else:
         _print_text(outcomes, apply, dry_run, options.unsafe_fixes)
     return _exit_code(outcomes, apply, dry_run)
+
+
+def _skip_if_found(outcome: Outcome, named: set[Path]) -> Outcome:
+    """A file a folder scan found (it mentions GradientTape, fit or train_step) that computes no
+    gradient when run is a module, not a training script: skipped, not an error. A file the user
+    named is reported as the error it is."""
+    if isinstance(outcome, Failed) and outcome.no_gradient and Path(outcome.path).resolve() not in named:
+        return Skipped(outcome.path, "computes no gradient when run")
+    return outcome
 
 
 def _progress_bar():
@@ -103,7 +114,7 @@ def _exit_code(outcomes: Sequence[Outcome], apply: bool, dry_run: bool) -> int:
     if any(isinstance(o, Failed) for o in outcomes):
         return EXIT_ERROR
     for outcome in outcomes:
-        if isinstance(outcome, Healthy):
+        if isinstance(outcome, (Healthy, Skipped)):
             continue
         if isinstance(outcome, Repaired) and outcome.written:
             continue
@@ -152,7 +163,7 @@ def merge(reports, fmt) -> None:
                 click.echo(f"error: {entry['error']}")
         click.echo(f"{len(merged['files'])} files in {len(reports)} reports.")
     statuses = {e["status"] for e in merged["files"]}
-    code = EXIT_ERROR if "error" in statuses else EXIT_FAULTS if statuses - {"healthy", "repaired"} or any(
+    code = EXIT_ERROR if "error" in statuses else EXIT_FAULTS if statuses - {"healthy", "repaired", "skipped"} or any(
         e["status"] == "repaired" and not (e["fix"] or {}).get("written") for e in merged["files"]) else EXIT_OK
     click.get_current_context().exit(code)
 

@@ -15,11 +15,13 @@ from gradfix.types import (
     ProbeResult,
     Proposal,
     Repaired,
+    Skipped,
     Unrepaired,
     Verdict,
 )
 
-STATUS = {Healthy: "healthy", Repaired: "repaired", Unrepaired: "unrepaired", Failed: "error"}
+STATUS = {Healthy: "healthy", Repaired: "repaired", Unrepaired: "unrepaired", Failed: "error",
+          Skipped: "skipped"}
 
 
 def proposal_diff(proposal: Proposal) -> str:
@@ -46,6 +48,8 @@ def text_lines(outcome: Outcome, dry_run: bool = False, unsafe_fixes: bool = Fal
                 if s.has_gradient and s.norm == 0.0]
     if isinstance(outcome, Failed):
         return [f"error: {outcome.error}"]
+    if isinstance(outcome, Skipped):
+        return []
     if isinstance(outcome, Repaired):
         verb = "fixed by" if outcome.written else "fixable by"
         tail = f"{verb} {outcome.verdict.proposal.label}"
@@ -81,9 +85,11 @@ def summary(outcomes: Sequence[Outcome], applied: bool) -> str:
     fixed = sum(len(o.findings) for o in outcomes if isinstance(o, Repaired) and o.written)
     fixable = sum(len(o.findings) for o in outcomes if isinstance(o, Repaired) and not o.written)
     errors = sum(isinstance(o, Failed) for o in outcomes)
-    files = len(outcomes)
+    skipped = sum(isinstance(o, Skipped) for o in outcomes)
+    files = len(outcomes) - skipped
+    tail = f" ({skipped} skipped: no gradient computed when run)" if skipped else ""
     if missing == 0 and errors == 0:
-        return f"All gradients present ({files} file{'s' * (files != 1)} checked)."
+        return f"All gradients present ({files} file{'s' * (files != 1)} checked){tail}."
     parts = [f"{missing} missing gradient{'s' * (missing != 1)} in {files} file{'s' * (files != 1)}"]
     if applied:
         parts.append(f"{fixed} fixed")
@@ -91,7 +97,7 @@ def summary(outcomes: Sequence[Outcome], applied: bool) -> str:
         parts.append(f"{fixable} fixable with `gradfix apply`" if not applied else f"{fixable} fixable")
     if errors:
         parts.append(f"{errors} file{'s' * (errors != 1)} could not be checked")
-    return "Found " + ", ".join(parts) + "."
+    return "Found " + ", ".join(parts) + tail + "."
 
 
 # --------------------------------------------------------------------------- JSON
@@ -149,6 +155,7 @@ def file_json(outcome: Outcome) -> dict:
         "tried": [{"codemods": list(v.proposal.codemods), "safety": v.proposal.safety.value,
                    "verified": v.accepted, "reason": v.reason} for v in getattr(outcome, "tried", ())],
         "error": outcome.error if isinstance(outcome, Failed) else None,
+        "skipped": outcome.reason if isinstance(outcome, Skipped) else None,
     }
 
 

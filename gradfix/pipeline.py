@@ -51,7 +51,7 @@ def _failure(path: Path, probe: ProbeResult, timeout: float) -> Failed | None:
         return Failed(path, f"{path}: the script exited with status {probe.exit_code} before computing "
                             f"any gradient", probe)
     return Failed(path, f"{path}: the script never computed a gradient (no GradientTape.gradient call ran)",
-                  probe)
+                  probe, no_gradient=True)
 
 
 def _is_healthy(probe: ProbeResult) -> bool:

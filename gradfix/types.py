@@ -210,9 +210,18 @@ class Failed:
     path: Path
     error: str  # one line
     probe: ProbeResult | None = None
+    no_gradient: bool = False  # it ran to its end without computing any gradient
 
 
-Outcome = Union[Healthy, Repaired, Unrepaired, Failed]
+@dataclass(frozen=True)
+class Skipped:
+    """A file a folder scan picked up that turned out not to train anything when run."""
+
+    path: Path
+    reason: str
+
+
+Outcome = Union[Healthy, Repaired, Unrepaired, Failed, Skipped]
 
 
 @dataclass(frozen=True)

@@ -119,3 +119,18 @@ def test_parallel_jobs_keep_a_stable_order(tmp_path):
     assert one.returncode == two.returncode == 1
     assert one.stdout == two.stdout
     assert [line.split(":")[0] for line in one.stdout.splitlines()[:3]] == ["a.py", "b.py", "c.py"]
+
+
+def test_folder_scan_skips_modules_that_train_nothing(tmp_path):
+    (tmp_path / "model.py").write_text(
+        "import tensorflow as tf\n\nclass Net(tf.keras.Model):\n    def train_step(self, data):\n"
+        "        with tf.GradientTape() as tape:\n            loss = self(data)\n"
+        "        return tape.gradient(loss, self.trainable_variables)\n")
+    (tmp_path / "train.py").write_text(
+        "import tensorflow as tf\nw = tf.Variable(1.0)\n"
+        "with tf.GradientTape() as tape:\n    loss = w * w\nprint(tape.gradient(loss, w))\n")
+    scan = run_cli("check", ".", cwd=tmp_path)
+    assert scan.returncode == 0, scan.stdout + scan.stderr
+    assert "All gradients present (1 file checked) (1 skipped: no gradient computed when run)." in scan.stdout
+    named = run_cli("check", "model.py", cwd=tmp_path)
+    assert named.returncode == 2 and "never computed a gradient" in named.stderr
