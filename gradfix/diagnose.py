@@ -58,6 +58,12 @@ def _outside(fcall) -> Optional[Explanation]:
 
 
 CHECKS: tuple[tuple[Callable[[ev.Seen], bool], bool, Cause, str], ...] = (
+    (ev.python_function, False, Cause.NUMPY_IN_GRAPH,
+     "the loss goes through tf.numpy_function/tf.py_function, which has no gradient: write that "
+     "computation with TensorFlow ops"),
+    (ev.metric_state, True, Cause.ASSIGN_OR_SCATTER,
+     "the loss comes from a Keras metric (update_state/result keep totals in variables with "
+     "assign_add, which cuts the tape): compute the loss directly and keep the metric for logging"),
     (ev.predict, False, Cause.LOSS_DISCONNECTED,
      "model.predict returns NumPy values, so the loss does not depend on the model's variables"),
     (ev.rewraps_host_values, False, Cause.LOSS_DISCONNECTED,
@@ -79,7 +85,8 @@ CHECKS: tuple[tuple[Callable[[ev.Seen], bool], bool, Cause, str], ...] = (
     (ev.threshold, False, Cause.NON_DIFFERENTIABLE_OP,
      "the loss goes through a comparison (a threshold) cast to numbers, which has no gradient"),
     (ev.non_differentiable, False, Cause.NON_DIFFERENTIABLE_OP,
-     "the loss goes through an operation with no gradient (rounding, sign, argmax or a comparison)"),
+     "the loss goes through an operation with no gradient (rounding, sign, argmax/argsort, a "
+     "comparison or a count)"),
 )
 
 

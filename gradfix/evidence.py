@@ -27,9 +27,12 @@ from gradfix.types import Frame
 NON_DIFFERENTIABLE = frozenset({
     "round", "floor", "ceil", "sign", "argmax", "argmin", "math.round", "math.floor", "math.ceil",
     "math.sign", "math.argmax", "math.argmin", "equal", "greater", "less", "greater_equal",
-    "less_equal", "math.equal", "math.greater", "math.less", "unique",
+    "less_equal", "not_equal", "math.equal", "math.not_equal", "math.greater", "math.less", "unique",
+    "argsort", "searchsorted", "math.bincount", "math.count_nonzero", "histogram_fixed_width",
+    "unique_with_counts", "math.in_top_k",
 })
-KERAS_NON_DIFFERENTIABLE = frozenset({"round", "floor", "ceil", "sign", "argmax", "argmin"})
+KERAS_NON_DIFFERENTIABLE = frozenset({"round", "floor", "ceil", "sign", "argmax", "argmin", "argsort"})
+PYTHON_FUNCTION_OPS = frozenset({"numpy_function", "py_function", "compat.v1.py_func"})
 WRITES = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_nd_update",
                     "scatter_nd_add", "scatter_add", "scatter_sub"})
 
@@ -189,3 +192,16 @@ def _keras(flow: Flow, c: cst.Call, names: frozenset[str] | set[str]) -> bool:
 
 def first(seen: list[Seen], test: Callable[[Seen], bool], in_tape: bool = False) -> Optional[Seen]:
     return next((s for s in seen if (s.in_tape or not in_tape) and test(s)), None)
+
+
+def python_function(seen: Seen) -> bool:
+    """``tf.numpy_function``/``tf.py_function``: TensorFlow cannot differentiate through Python."""
+    return any(q.startswith("tensorflow.") and q[len("tensorflow."):] in PYTHON_FUNCTION_OPS
+               for q in seen.flow.names.of(seen.call.func))
+
+
+def metric_state(seen: Seen) -> bool:
+    """``metric.update_state(...)`` / ``metric.result()``: a Keras metric keeps its totals in
+    variables written with assign_add, which cuts the tape."""
+    func = seen.call.func
+    return isinstance(func, cst.Attribute) and func.attr.value in ("update_state", "result")

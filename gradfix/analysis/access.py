@@ -18,6 +18,7 @@ MUTATORS = frozenset(
         "assign", "assign_add", "assign_sub", "scatter_update", "scatter_nd_update",
         "scatter_nd_add", "scatter_nd_sub", "scatter_add", "scatter_sub", "append", "extend",
         "insert", "update", "add", "pop", "clear", "remove", "setdefault", "write",
+        "update_state", "reset_state", "reset_states",
     }
 )  # fmt: skip
 
