@@ -33,13 +33,29 @@ def failure(result: ProbeResult, original: ProbeResult) -> str | None:
     if len(result.gradient_calls) < len(original.gradient_calls):
         return (f"the patched program reached {len(result.gradient_calls)} gradient call(s), "
                 f"the original {len(original.gradient_calls)}")
-    missing = [s.name for c in result.gradient_calls for s in c.sources if not s.has_gradient]
+    missing = [s.name for c in _strict_calls(result, original) for s in c.sources if not s.has_gradient]
     if missing:
         return f"still no gradient for {', '.join(dict.fromkeys(missing))}"
     infinite = [s.name for c in result.gradient_calls for s in c.sources if not s.finite]
     if infinite:
         return f"non-finite gradient for {', '.join(dict.fromkeys(infinite))}"
     return None
+
+
+def _strict_calls(result: ProbeResult, original: ProbeResult) -> list:
+    """The gradient calls whose every source must get a gradient: those the original reached, and
+    new ones (reached only once the fix let the program go further) that got no gradient at all.
+    A new call where only some sources lack a gradient (a bias that cancels out of a derivative,
+    say) does not block the fix that got the program there; the verdict reports it."""
+    reached = len(original.gradient_calls)
+    return [c for i, c in enumerate(result.gradient_calls)
+            if i < reached or all(not s.has_gradient for s in c.sources)]
+
+
+def _leftovers(result: ProbeResult, original: ProbeResult) -> list[str]:
+    strict = {id(c) for c in _strict_calls(result, original)}
+    return [f"{s.name} (line {c.line})" for c in result.gradient_calls if id(c) not in strict
+            for s in c.sources if not s.has_gradient]
 
 
 def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult) -> Verdict:
@@ -56,5 +72,11 @@ def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult) -> Ver
                 f"{result.first_loss:.9g} (e.g. layers that behave differently in training), so it is "
                 f"treated as unsafe")
         proposal = replace(proposal, safety=Safety.UNSAFE, notes=(*proposal.notes, note))
+    leftovers = _leftovers(result, original) if reason is None else []
+    if leftovers:
+        note = (f"the program now gets further; at a gradient call the original never reached, "
+                f"{', '.join(dict.fromkeys(leftovers))} still get no gradient (run `gradfix check` "
+                f"on the result for an explanation)")
+        proposal = replace(proposal, notes=(*proposal.notes, note))
     return Verdict(proposal, accepted=reason is None, reason=reason or "verified", result=result,
                    zero_gradients=zeros)

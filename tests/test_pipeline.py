@@ -137,3 +137,38 @@ def test_partial_fix_then_another_round(tmp_path):
     assert runner.calls == [0, 1, 2]  # original, round 1 (a), round 2 (a then b)
     (patch,) = outcome.verdict.proposal.patches
     assert patch.after.endswith("# a\n# b\n") and patch.before == _script(tmp_path).read_text()
+
+
+def test_fix_that_reaches_a_new_call_with_a_partly_missing_gradient_is_accepted_with_a_note(tmp_path):
+    """Watching an input lets a force-matching program reach its outer gradient call, where the
+    output bias legitimately gets no gradient (it cancels out of dE/dr)."""
+
+    class Nested(FakeRunner):
+        def run(self, script, args=(), timeout=0, patches=None, project=None):
+            self.calls.append(bool(patches))
+            r = SourceRecord("r", "float32", (64, 1), False, False, has_gradient=bool(patches), norm=1.0)
+            inner = GradientCall(str(script), 20, (), "tensor", 1.0, (r,))
+            if not patches:
+                return ProbeResult("ok", (inner,))
+            kernel = SourceRecord("kernel", "float32", (1, 1), True, True, has_gradient=True, norm=1.0)
+            bias = SourceRecord("bias", "float32", (1,), True, True, has_gradient=False)
+            return ProbeResult("ok", (inner, GradientCall(str(script), 24, (), "tensor", 2.0, (kernel, bias))))
+
+    outcome = repair(_script(tmp_path), Nested({}), RunOptions(), [Marker("watch", Safety.SAFE)])
+    assert isinstance(outcome, Repaired)
+    assert "bias (line 24) still get no gradient" in outcome.verdict.proposal.notes[-1]
+
+
+def test_new_call_with_no_gradient_at_all_is_not_a_fix(tmp_path):
+    class Nested(FakeRunner):
+        def run(self, script, args=(), timeout=0, patches=None, project=None):
+            r = SourceRecord("r", "float32", (), False, False, has_gradient=bool(patches), norm=1.0)
+            calls = [GradientCall(str(script), 20, (), "tensor", 1.0, (r,))]
+            if patches:
+                dead = SourceRecord("kernel", "float32", (), True, True, has_gradient=False)
+                calls.append(GradientCall(str(script), 24, (), "tensor", 2.0, (dead,)))
+            return ProbeResult("ok", tuple(calls))
+
+    outcome = repair(_script(tmp_path), Nested({}), RunOptions(max_rounds=1), [Marker("watch", Safety.SAFE)])
+    assert isinstance(outcome, Unrepaired)
+    assert outcome.tried[0].reason == "still no gradient for kernel"
