@@ -86,3 +86,26 @@ def apply_transformer(source: str, module: "cst.Module", transformer: "cst.CSTTr
     except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
         return declined(source, f"could not rewrite: {error}")
     return finished(source, new.code, tuple(dict.fromkeys(getattr(transformer, "notes", ()))))
+
+
+class RegionCodemod(Codemod):
+    """A codemod that rewrites calls inside the gradient regions (tape paths, the same-file
+    functions they call, and the functions the probe saw run on the tape) with one transformer
+    class, ``TRANSFORMER(flow, regions, tf_spelling)``. ``WITH_DATA``: whether parameters that hold
+    data (``y_true``, ``labels``) count as tensor-derived."""
+
+    TRANSFORMER: ClassVar[type]
+    WITH_DATA: ClassVar[bool] = True
+
+    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
+        from gradfix.analysis.flow import analyse
+        from gradfix.analysis.names import tf_spelling
+        from gradfix.analysis.regions import gradient_regions
+
+        flow = analyse(source)
+        if flow is None:
+            return declined(source, "could not analyse the module")
+        regions = gradient_regions(flow, focus, with_data=self.WITH_DATA)
+        if not regions:
+            return declined(source)
+        return apply_transformer(source, flow.module, self.TRANSFORMER(flow, regions, tf_spelling(flow.module)))

@@ -4,27 +4,18 @@ with TensorFlow: on the gradient path of a tape, and in the functions the loss r
 from __future__ import annotations
 
 import textwrap
-from typing import Optional
 
-from gradfix.analysis.flow import analyse
-from gradfix.analysis.names import (
-    tf_spelling,
-)
-from gradfix.analysis.regions import gradient_regions
 from gradfix.codemods.base import (
-    Codemod,
     Example,
-    Focus,
-    Rewrite,
+    RegionCodemod,
     Unchanged,
-    apply_transformer,
-    declined,
 )
 from gradfix.codemods.numpy_convert import ToTf
 from gradfix.types import Cause, Safety
 
 
-class NumpyToTf(Codemod):
+class NumpyToTf(RegionCodemod):
+    TRANSFORMER = ToTf
     NAME = "numpy-to-tf"
     DESCRIPTION = "Replace NumPy calls, .numpy() and float() on the gradient path with TensorFlow ops"
     CAUSES = (Cause.NUMPY_IN_GRAPH, Cause.LOSS_DISCONNECTED)
@@ -170,13 +161,3 @@ class NumpyToTf(Codemod):
             ),
         ),
     )
-
-    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
-        flow = analyse(source)
-        if flow is None:
-            return declined(source, "could not analyse the module")
-        regions = gradient_regions(flow, focus)
-        if not regions:
-            return declined(source)
-        transformer = ToTf(flow, regions, tf_spelling(flow.module))
-        return apply_transformer(source, flow.module, transformer)

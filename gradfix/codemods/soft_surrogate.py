@@ -8,18 +8,12 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.analysis.access import related
-from gradfix.analysis.flow import analyse
-from gradfix.analysis.names import tf_spelling
 from gradfix.analysis.ops import arg, argmax_last_axis, is_float_cast, op_of
-from gradfix.analysis.regions import gradient_regions, tensor_reads
+from gradfix.analysis.regions import tensor_reads
 from gradfix.codemods.base import (
-    Codemod,
     Example,
-    Focus,
-    Rewrite,
+    RegionCodemod,
     Unchanged,
-    apply_transformer,
-    declined,
 )
 from gradfix.codemods.surrogates import RegionTransformer
 from gradfix.types import Cause, Safety
@@ -31,7 +25,8 @@ ARGMAX_NOTE = ("soft-surrogate: an argmax index used as a number became the soft
                "expected under tf.nn.softmax(logits)); values change")
 
 
-class SoftSurrogate(Codemod):
+class SoftSurrogate(RegionCodemod):
+    WITH_DATA = False
     NAME = "soft-surrogate"
     DESCRIPTION = "Replace argmax selections on the gradient path by softmax-weighted surrogates"
     CAUSES = (Cause.NON_DIFFERENTIABLE_OP,)
@@ -106,15 +101,6 @@ class SoftSurrogate(Codemod):
         ),
     )
 
-    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
-        flow = analyse(source)
-        if flow is None:
-            return declined(source, "could not analyse the module")
-        regions = gradient_regions(flow, focus, with_data=False)
-        if not regions:
-            return declined(source)
-        transformer = _Soft(flow, regions, tf_spelling(flow.module))
-        return apply_transformer(source, flow.module, transformer)
 
 
 class _Soft(RegionTransformer):
@@ -151,3 +137,6 @@ class _Soft(RegionTransformer):
 
 
 _MINUS_ONE = cst.parse_expression("-1")
+
+
+SoftSurrogate.TRANSFORMER = _Soft  # defined below the codemod, beside its helpers

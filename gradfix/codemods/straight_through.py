@@ -7,19 +7,12 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.analysis.flow import analyse
-from gradfix.analysis.names import tf_spelling
 from gradfix.analysis.nodes import walk
 from gradfix.analysis.ops import argmax_last_axis, is_float_cast, is_int_cast, op_of
-from gradfix.analysis.regions import gradient_regions
 from gradfix.codemods.base import (
-    Codemod,
     Example,
-    Focus,
-    Rewrite,
+    RegionCodemod,
     Unchanged,
-    apply_transformer,
-    declined,
 )
 from gradfix.codemods.surrogates import RegionTransformer
 from gradfix.types import Cause, Safety
@@ -30,7 +23,8 @@ _BELOW = (cst.LessThan, cst.LessThanEqual)
 _COMPARE_OPS = {"greater": True, "greater_equal": True, "less": False, "less_equal": False}
 
 
-class StraightThrough(Codemod):
+class StraightThrough(RegionCodemod):
+    WITH_DATA = False
     NAME = "straight-through"
     DESCRIPTION = "Give rounding, int round trips, argmax one-hots and thresholds a straight-through gradient"
     CAUSES = (Cause.NON_DIFFERENTIABLE_OP,)
@@ -114,15 +108,6 @@ class StraightThrough(Codemod):
         ),
     )
 
-    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
-        flow = analyse(source)
-        if flow is None:
-            return declined(source, "could not analyse the module")
-        regions = gradient_regions(flow, focus, with_data=False)
-        if not regions:
-            return declined(source)
-        transformer = _Straight(flow, regions, tf_spelling(flow.module))
-        return apply_transformer(source, flow.module, transformer)
 
 
 class _Straight(RegionTransformer):
@@ -221,3 +206,6 @@ def _compare(names, expr, x, t):
     if isinstance(expr, cst.Comparison):
         return expr.with_changes(left=x, comparisons=[expr.comparisons[0].with_changes(comparator=t)])
     return _with_arg(_with_arg(expr, 0, x), 1, t)
+
+
+StraightThrough.TRANSFORMER = _Straight  # defined below the codemod, beside its helpers
