@@ -25,23 +25,53 @@ EXIT_OK, EXIT_FAULTS, EXIT_ERROR = 0, 1, 2
 
 
 def _run_options(f):
-    f = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                     show_default=True, help="Output format.")(f)
-    f = click.option("--device", type=click.Choice(["cpu", "gpu", "auto"]), default="cpu",
-                     show_default=True, help="Where the probed step runs.")(f)
-    f = click.option("--timeout", type=click.FloatRange(min=0.1), default=120.0, show_default=True,
-                     metavar="S", help="Wall-clock limit for one run of the script, in seconds.")(f)
-    f = click.option("--isolation", type=click.Choice(["auto", "fork", "spawn"]), default="auto",
-                     show_default=True, help="fork: one TensorFlow import for all runs; spawn: a new "
-                                             "interpreter per run.")(f)
+    """The options of every command that runs scripts. Defaults are None so that a value from
+    ``[tool.gradfix]`` can fill what the command line leaves out (see ``_settings``)."""
+    f = click.option("--device", type=click.Choice(["cpu", "gpu", "auto"]), default=None,
+                     help="Where the probed step runs [default: cpu].")(f)
+    f = click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
+                     metavar="S", help="Wall-clock limit for one run of the script, in seconds [default: 120].")(f)
+    f = click.option("--isolation", type=click.Choice(["auto", "fork", "spawn"]), default=None,
+                     help="fork: one TensorFlow import for all runs; spawn: a new interpreter per run "
+                          "[default: auto].")(f)
     f = click.option("--python", "python", metavar="PATH", default=None,
                      help="Interpreter that runs the script (default: this one).")(f)
     f = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
                      help="Scripts examined in parallel, one TensorFlow process each [default: cores].")(f)
+    f = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(f)
+    return f
+
+
+def _report_options(f):
+    f = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+                     show_default=True, help="Output format.")(f)
     f = click.option("--shard", metavar="K/N", default=None,
                      help="Examine only shard K of N (a stable split for CI matrices).")(f)
-    f = click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))(f)
     return f
+
+
+def _settings(ctx: click.Context, paths: Sequence[Path], default_paths: Sequence[Path] = (),
+              **given) -> tuple[list[Path], RunOptions, int | None]:
+    """Paths, run options and jobs: the command line first, then ``[tool.gradfix]``, then defaults."""
+    from gradfix import config
+
+    cfg = ctx.obj.setdefault("config", config.load(config.find()))
+    run = cfg.run
+
+    def pick(name: str, key: str, default):
+        value = given.get(name)
+        return value if value is not None else run.get(key, default)
+
+    if not paths:
+        paths = cfg.paths() or list(default_paths)
+        if not paths:
+            raise click.UsageError("no paths given, and no `paths` in [tool.gradfix] of a pyproject.toml")
+    script_args = ctx.obj["script_args"] or tuple(run.get("args", ()))
+    options = RunOptions(script_args=script_args, timeout=pick("timeout", "timeout", 120.0),
+                         device=pick("device", "device", "cpu"), isolation=pick("isolation", "isolation", "auto"),
+                         python=pick("python", "python", None),
+                         unsafe_fixes=bool(given.get("unsafe_fixes")) or run.get("unsafe-fixes", False))
+    return list(paths), options, pick("jobs", "jobs", None)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -124,25 +154,85 @@ def _exit_code(outcomes: Sequence[Outcome], apply: bool, dry_run: bool) -> int:
 
 @cli.command()
 @_run_options
+@_report_options
 @click.pass_context
-def check(ctx: click.Context, paths, fmt, device, timeout, isolation, python, jobs, shard) -> None:
+def check(ctx: click.Context, paths, fmt, shard, **given) -> None:
     """Run each training step once and explain every missing gradient."""
-    options = RunOptions(script_args=ctx.obj["script_args"], timeout=timeout, device=device,
-                         isolation=isolation, python=python)
+    paths, options, jobs = _settings(ctx, paths, **given)
     ctx.exit(_examine(paths, options, apply=False, dry_run=False, fmt=fmt, jobs=jobs, shard=shard))
 
 
 @cli.command()
 @_run_options
+@_report_options
 @click.option("--dry-run", is_flag=True, help="Print the verified diff instead of writing it.")
-@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change values.")
+@click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply fixes that may change values.")
 @click.pass_context
-def apply(ctx: click.Context, paths, fmt, device, timeout, isolation, python, jobs, shard, dry_run,
-          unsafe_fixes) -> None:
+def apply(ctx: click.Context, paths, fmt, shard, dry_run, **given) -> None:
     """Write the smallest verified fix for every missing gradient."""
-    options = RunOptions(script_args=ctx.obj["script_args"], timeout=timeout, device=device,
-                         isolation=isolation, python=python, unsafe_fixes=unsafe_fixes)
+    paths, options, jobs = _settings(ctx, paths, **given)
     ctx.exit(_examine(paths, options, apply=True, dry_run=dry_run, fmt=fmt, jobs=jobs, shard=shard))
+
+
+@cli.command()
+@_run_options
+@click.option("--dry-run", is_flag=True, help="Print the branch, title and body of each pull request; "
+                                              "push and post nothing.")
+@click.option("--unsafe-fixes", is_flag=True, default=None, help="Also propose fixes that may change values.")
+@click.option("--repo", metavar="OWNER/NAME", help="Repository [default: $GITHUB_REPOSITORY].")
+@click.option("--api-url", metavar="URL", help="REST API root, for GitHub Enterprise "
+                                               "[default: $GITHUB_API_URL, else https://api.github.com].")
+@click.option("--token-env", metavar="NAME", help="Environment variable holding the token [default: GITHUB_TOKEN].")
+@click.option("--app-id", metavar="ID", help="Authenticate as this GitHub App [default: $GRADFIX_APP_ID]; its "
+                                            "private key comes from $GRADFIX_APP_PRIVATE_KEY or --app-key-file.")
+@click.option("--app-key-file", type=click.Path(path_type=Path, dir_okay=False), help="The App's private key (PEM).")
+@click.option("--remote", metavar="NAME|URL", help="Git remote to push the fix branches to [default: origin].")
+@click.option("--base", metavar="BRANCH", help="Base branch of the pull requests [default: the branch checked "
+                                               "out, else the repository's default branch].")
+@click.option("--max-open", type=click.IntRange(min=0), default=None, metavar="N",
+              help="Open at most N gradfix pull requests at once [default: 5].")
+@click.option("--read-only", is_flag=True, help="Push nothing; write the fixes to --patch-out (automatic for "
+                                                "pull requests from forks).")
+@click.option("--patch-out", type=click.Path(path_type=Path, dir_okay=False), default=None,
+              help="Where --read-only writes the fixes [default: gradfix.patch].")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.pass_context
+def bot(ctx: click.Context, paths, dry_run, fmt, repo, api_url, token_env, app_id, app_key_file, remote, base,
+        max_open, read_only, patch_out, **given) -> None:
+    """Open (or update) a pull request for each verified fix, with the evidence in its body.
+
+    Exit codes: 0 done; 1 faults remain without a pull request (no verified fix, --max-open reached,
+    or fixes written to a patch file); 2 an error (settings, credentials, GitHub, git, or a script
+    that could not be run)."""
+    from gradfix.bot.run import run_bot
+    from gradfix.bot.settings import resolve, take_credentials
+
+    paths, options, jobs = _settings(ctx, paths, default_paths=[Path(".")], **given)
+    flags = dict(repo=repo, api_url=api_url, token_env=token_env, app_id=app_id, app_key_file=app_key_file,
+                 remote=remote, base=base, max_open=max_open, dry_run=dry_run, read_only=read_only,
+                 patch_out=patch_out)
+    settings = resolve(flags, dict(ctx.obj["config"].bot))
+    creds = take_credentials(settings)
+    result = run_bot(paths, options, settings, creds, jobs or 1)
+    _print_bot(result, dry_run, fmt)
+    ctx.exit(result.exit_code)
+
+
+def _print_bot(result, dry_run: bool, fmt: str) -> None:
+    if fmt == "json":
+        click.echo(json.dumps({"version": 1, "events": [
+            {"kind": e.kind, "message": e.message, "branch": e.branch or None, "title": e.title or None,
+             "body": e.body or None} for e in result.events]}, indent=2))
+        return
+    for event in result.events:
+        if event.kind == "error":
+            click.echo(f"error: {event.message}", err=True)
+            continue
+        click.echo(event.message)
+        if dry_run and event.body:
+            click.echo(f"branch: {event.branch}\ntitle: {event.title}\n--- body ---\n{event.body}--- end ---")
+    if not result.events:
+        click.echo("Nothing to do: no missing gradients.")
 
 
 @cli.command()

@@ -28,15 +28,18 @@ def proposal_diff(proposal: Proposal) -> str:
     return patch_diff((p.path, p.before, p.after) for p in proposal.patches)
 
 
-def _name(path: str | Path) -> str:
-    return display_path(Path(path))
+def _name(path: str | Path, root: Path | None = None) -> str:
+    return display_path(Path(path), root)
 
 
-def finding_line(f: Finding, tail: str) -> str:
+def finding_line(f: Finding, tail: str, root: Path | None = None) -> str:
+    """``train.py:12: w has no gradient — <why> (line 9); <tail>``, paths relative to ``root``
+    (default: the current folder)."""
     where = ""
     if f.cause_line is not None:
-        where = f" ({_name(f.cause_path) + ':' if f.cause_path and f.cause_path != f.path else 'line '}{f.cause_line})"
-    return f"{_name(f.path)}:{f.line}: {f.variable} has no gradient — {f.message}{where}; {tail}"
+        cause_file = f.cause_path and f.cause_path != f.path
+        where = f" ({_name(f.cause_path, root) + ':' if cause_file else 'line '}{f.cause_line})"
+    return f"{_name(f.path, root)}:{f.line}: {f.variable} has no gradient — {f.message}{where}; {tail}"
 
 
 def text_lines(outcome: Outcome, dry_run: bool = False, unsafe_fixes: bool = False) -> list[str]:

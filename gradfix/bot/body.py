@@ -1,0 +1,126 @@
+"""The pull request's text: what was wrong, the diff, the evidence, how to reproduce, and a hidden
+marker that lets later runs recognise their own pull requests (even after a maintainer closed one).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass
+from pathlib import Path
+
+from gradfix.bot.fixset import FixSet
+from gradfix.emit import finding_line
+from gradfix.types import ProbeResult
+
+MAX_BODY = 60_000  # GitHub refuses bodies over 65,536 characters
+_MARKER = re.compile(r"<!-- gradfix (\{.*?\}) -->")
+
+
+@dataclass(frozen=True)
+class Marker:
+    """What a pull request body says about the fix it carries."""
+
+    fingerprint: str
+    script: str
+    base: str
+    closed_by_gradfix: bool = False
+
+
+def marker_of(body: str | None) -> Marker | None:
+    """The marker in ``body``, or None for a pull request gradfix did not open."""
+    match = _MARKER.search(body or "")
+    if not match:
+        return None
+    try:
+        data = json.loads(match.group(1))
+        return Marker(str(data["fingerprint"]), str(data["script"]), str(data["base"]),
+                      bool(data.get("closed_by_gradfix", False)))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def marker_line(marker: Marker) -> str:
+    data = {"fingerprint": marker.fingerprint, "script": marker.script, "base": marker.base}
+    if marker.closed_by_gradfix:
+        data["closed_by_gradfix"] = True
+    return f"<!-- gradfix {json.dumps(data, sort_keys=True)} -->"
+
+
+def closed_body(body: str, reason: str) -> str:
+    """The body of a pull request gradfix closes itself: the reason on top, the marker flagged, so
+    that the fix may be proposed again if the fault comes back."""
+    old = marker_of(body)
+    rest = _MARKER.sub("", body, count=1).lstrip("\n")
+    head = marker_line(Marker(old.fingerprint, old.script, old.base, True)) if old else ""
+    return f"{head}\n> **Closed by gradfix:** {reason}\n\n{rest}"
+
+
+def _fence(text: str) -> str:
+    """A code fence longer than any run of backticks inside ``text``."""
+    longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _norm(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4g}"
+
+
+def _evidence(before: ProbeResult, after: ProbeResult | None) -> list[str]:
+    rows = ["| gradient call | variable | gradient before | gradient after (norm) |", "|---|---|---|---|"]
+    after_calls = after.gradient_calls if after else ()
+    for i, call in enumerate(before.gradient_calls):
+        other = after_calls[i] if i < len(after_calls) else None
+        for j, src in enumerate(call.sources):
+            new = other.sources[j] if other and j < len(other.sources) else None
+            was = _norm(src.norm) if src.has_gradient else "**None**"
+            now = "**None**" if new is None or not new.has_gradient else _norm(new.norm)
+            rows.append(f"| {Path(call.path).name}:{call.line} | `{src.name}` | {was} | {now} |")
+    loss_after = after.first_loss if after else None
+    rows += ["", f"Loss of the first step: {_norm(before.first_loss)} before, {_norm(loss_after)} after."]
+    return rows
+
+
+def render(fix: FixSet, root: Path, base_sha: str, script_args: tuple[str, ...] = ()) -> str:
+    """The whole pull request body (Markdown)."""
+    outcome = fix.outcome
+    proposal = outcome.verdict.proposal
+    diff = fix.diff(root)
+    fence = _fence(diff)
+    safety = ("safe: the codemods keep every value, and the first loss is unchanged"
+              if proposal.safety.value == "safe" else
+              "**unsafe**: the fix changes values; review it before merging")
+    command = shlex.join(["gradfix", "apply", "--dry-run", fix.script, *(["--", *script_args] if script_args else [])])
+    lines = [
+        marker_line(Marker(fix.fingerprint, fix.script, fix.base)),
+        f"gradfix ran the training step of `{fix.script}` on `{fix.base}` (`{base_sha[:12]}`) and found "
+        f"variables that get no gradient. This pull request carries the fix it verified by running the "
+        f"step again: every variable now gets a finite gradient.",
+        "",
+        "### What was wrong",
+        *(f"- {finding_line(f, 'fixed by ' + proposal.label, root)}" for f in outcome.findings),
+        "",
+        "### The fix",
+        f"Codemods: {', '.join(f'`{c}`' for c in proposal.codemods)} ({safety}).",
+        *(f"- Note: {n}" for n in dict.fromkeys(proposal.notes)),
+        "",
+        f"{fence}diff",
+        diff.rstrip("\n"),
+        fence,
+        "",
+        "### Evidence",
+        *_evidence(outcome.probe, outcome.verdict.result),
+        "",
+        "### Reproduce",
+        "```sh",
+        "pip install gradfix",
+        command,
+        "```",
+    ]
+    body = "\n".join(lines) + "\n"
+    if len(body) > MAX_BODY:  # keep the evidence; the diff is in the commit anyway
+        start, end = lines.index(f"{fence}diff"), lines.index(fence, lines.index(f"{fence}diff") + 1)
+        lines[start:end + 1] = ["The diff is too long to show here; see the commit of this pull request."]
+        body = "\n".join(lines) + "\n"
+    return body
