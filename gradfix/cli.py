@@ -18,7 +18,7 @@ from gradfix import __version__
 from gradfix.discover import discover
 from gradfix.emit import proposal_diff, summary, text_lines, to_json
 from gradfix.errors import GradfixError
-from gradfix.examine import examine
+from gradfix.examine import examine, skip_if_found
 from gradfix.types import Failed, Healthy, Outcome, Repaired, RunOptions, Skipped, Unrepaired
 
 EXIT_OK, EXIT_FAULTS, EXIT_ERROR = 0, 1, 2
@@ -95,7 +95,7 @@ def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: b
     bar = _progress_bar() if len(targets) > 1 else None
     outcomes = run_all(targets, options, work, jobs or default_jobs(), bar) if targets else []
     named = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
-    outcomes = [_skip_if_found(o, named) for o in outcomes]
+    outcomes = [skip_if_found(o, named) for o in outcomes]
     if bar:
         click.echo("\r\033[K", nl=False, err=True)
     if fmt == "json":
@@ -103,15 +103,6 @@ def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: b
     else:
         _print_text(outcomes, apply, dry_run, options.unsafe_fixes)
     return _exit_code(outcomes, apply, dry_run)
-
-
-def _skip_if_found(outcome: Outcome, named: set[Path]) -> Outcome:
-    """A file a folder scan found (it mentions GradientTape, fit or train_step) that computes no
-    gradient when run is a module, not a training script: skipped, not an error. A file the user
-    named is reported as the error it is."""
-    if isinstance(outcome, Failed) and outcome.no_gradient and Path(outcome.path).resolve() not in named:
-        return Skipped(outcome.path, "computes no gradient when run")
-    return outcome
 
 
 def _progress_bar():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gradfix.errors import GradfixError
-from gradfix.types import Failed, Outcome, Repaired, RunOptions
+from gradfix.types import Failed, Outcome, Repaired, RunOptions, Skipped
 
 
 def examine(path: Path, runner, options: RunOptions, write: bool) -> Outcome:
@@ -18,4 +18,13 @@ def examine(path: Path, runner, options: RunOptions, write: bool) -> Outcome:
             outcome = write_fix(outcome)
         except GradfixError as exc:
             outcome = Failed(path, str(exc), outcome.probe)
+    return outcome
+
+
+def skip_if_found(outcome: Outcome, named: set[Path]) -> Outcome:
+    """A file a folder scan found (it mentions GradientTape, fit or train_step) that computes no
+    gradient when run is a module, not a training script: skipped, not an error. A file the user
+    named is reported as the error it is."""
+    if isinstance(outcome, Failed) and outcome.no_gradient and Path(outcome.path).resolve() not in named:
+        return Skipped(outcome.path, "computes no gradient when run")
     return outcome

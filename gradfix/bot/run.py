@@ -23,7 +23,7 @@ from gradfix.bot.settings import BotSettings, Credentials
 from gradfix.discover import discover
 from gradfix.emit import STATUS, finding_line
 from gradfix.errors import GradfixError
-from gradfix.examine import examine
+from gradfix.examine import examine, skip_if_found
 from gradfix.types import Failed, Outcome, Repaired, RunOptions, Unrepaired
 
 
@@ -112,7 +112,8 @@ def _examine(paths: Sequence[Path], options: RunOptions, jobs: int) -> list[Outc
 
     targets = discover(paths)
     work = functools.partial(examine, options=options, write=False)
-    return run_all(targets, options, work, jobs) if targets else []
+    named = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
+    return [skip_if_found(o, named) for o in (run_all(targets, options, work, jobs) if targets else [])]
 
 
 def _rel(path: Path, root: Path) -> str:
