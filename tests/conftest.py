@@ -9,6 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from fake_github.fixtures import github_server  # noqa: F401  (the GitHub contract server)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"

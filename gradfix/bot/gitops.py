@@ -100,6 +100,12 @@ class Git:
         out = self.run("ls-remote", "--heads", remote, f"refs/heads/{branch}", remote=remote)
         return out.split()[0] if out else None
 
+    def edited_by_others(self, remote: str, branch: str) -> bool:
+        """Whether the tip of ``branch`` on ``remote`` was committed by someone other than gradfix
+        (a maintainer pushed to the fix branch: from then on it is theirs)."""
+        self.run("fetch", "--quiet", "--no-tags", remote, f"refs/heads/{branch}", remote=remote)
+        return self.run("log", "-1", "--format=%ce", "FETCH_HEAD") != IDENTITY["GIT_COMMITTER_EMAIL"]
+
     # ------------------------------------------------------------------ writing
 
     def commit(self, parent: str, changes: Sequence[FileChange], message: str) -> str:

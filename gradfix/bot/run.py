@@ -31,7 +31,7 @@ from gradfix.types import Failed, Outcome, Repaired, RunOptions, Unrepaired
 class Event:
     """One thing the bot did (or, in a dry run, would do)."""
 
-    kind: str  # created, updated, unchanged, declined, capped, closed, patch, unrepaired, error
+    kind: str  # created updated unchanged edited declined capped closed patch unrepaired error
     message: str
     branch: str = ""
     title: str = ""
@@ -181,6 +181,10 @@ class _Actor:
             return Event("updated" if isinstance(action, Update) else "created",
                          f"{verb} pull request{number} from {fix.branch}", fix.branch, title, body)
         pushed = self._push(fix)
+        if pushed is None:
+            number = f"#{action.pull.number}" if isinstance(action, Update) else fix.branch
+            return Event("edited", f"{number} left alone: someone else pushed to {fix.branch} ({fix.script})",
+                         fix.branch)
         if isinstance(action, Create):
             pull = self.forge.create(fix.branch, self.base, title, body)
             return Event("created", f"opened #{pull.number} {pull.url} ({fix.script})", fix.branch, title, body)
@@ -192,14 +196,18 @@ class _Actor:
             return Event("unchanged", f"#{pull.number} is up to date ({fix.script})", fix.branch, title, body)
         return Event("updated", f"updated #{pull.number} {pull.url} ({fix.script})", fix.branch, title, body)
 
-    def _push(self, fix: FixSet) -> bool:
-        """Push the fix commit; False when the branch already holds exactly it."""
+    def _push(self, fix: FixSet) -> bool | None:
+        """Push the fix commit: True when pushed, False when the branch already holds exactly it,
+        None when someone else committed to the branch (then it is left as it is)."""
         message = _commit_message(fix, self.git.root)
         commit = self.git.commit(self.base_sha, fix.changes, message)
-        current = self.git.remote_sha(self.settings.remote, fix.branch)
+        remote = self.settings.remote
+        current = self.git.remote_sha(remote, fix.branch)
         if current == commit:
             return False
-        self.git.push(self.settings.remote, commit, fix.branch, current)
+        if current is not None and self.git.edited_by_others(remote, fix.branch):
+            return None
+        self.git.push(remote, commit, fix.branch, current)
         return True
 
     def _close(self, action: Close, dry: bool) -> Event:
@@ -208,9 +216,10 @@ class _Actor:
             return Event("closed", f"would close #{pull.number}: {action.reason}", pull.head)
         self.forge.comment(pull.number, f"Closing: {action.reason}")
         self.forge.update(pull.number, body=closed_body(pull.body, action.reason), state="closed")
-        current = self.git.remote_sha(self.settings.remote, pull.head)
-        if current is not None:
-            self.git.delete_branch(self.settings.remote, pull.head, current)
+        remote = self.settings.remote
+        current = self.git.remote_sha(remote, pull.head)
+        if current is not None and not self.git.edited_by_others(remote, pull.head):
+            self.git.delete_branch(remote, pull.head, current)
         marker = marker_of(pull.body)
         return Event("closed", f"closed #{pull.number} ({marker.script if marker else pull.head}): "
                                f"{action.reason}", pull.head)
