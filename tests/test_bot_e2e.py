@@ -282,3 +282,63 @@ def _no_git_identity_leaks(monkeypatch, tmp_path):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     (tmp_path / "home").mkdir()
     shutil.rmtree(tmp_path / "home" / ".config", ignore_errors=True)
+
+
+def test_a_fix_in_a_helper_module_run_from_a_subfolder(tmp_path, github_server):
+    """The fix belongs in src/losses.py, not in the script that was run; paths are the repository's."""
+    case = ROOT / "corpus" / "multifile_losses_numpy_huber"
+    github_server.add_token(TOKEN, login="gradfix-bot", write=True)
+    project = Project(tmp_path, github_server, {f"src/{n}": (case / n).read_text() for n in ("train.py", "losses.py")})
+    run = project.bot("train.py", cwd=project.work / "src")
+    assert run.returncode == 0, run.stderr
+    [pull] = project.pulls()
+    head = project.branches()[pull.head]
+    assert git(project.bare, "diff", "--name-only", f"{head}^", head) == "src/losses.py"
+    assert _show(project, head, "src/losses.py") == (case / "fixed" / "losses.py").read_text().rstrip("\n")
+    assert "src/train.py" in pull.title and "--- a/src/losses.py" in pull.body
+    assert "gradfix apply --dry-run src/train.py" in pull.body
+
+
+def test_a_branch_a_maintainer_pushed_to_is_left_alone(project):
+    assert project.bot().returncode == 0
+    [pull] = project.pulls()
+    git(project.work, "fetch", "-q", "origin", pull.head)
+    git(project.work, "checkout", "-q", "FETCH_HEAD")
+    (project.work / "NOTES.md").write_text("tweaked by hand\n")
+    git(project.work, "add", "NOTES.md")
+    git(project.work, "commit", "-q", "-m", "maintainer tweak")
+    git(project.work, "push", "-q", "origin", f"HEAD:refs/heads/{pull.head}")
+    tweaked = git(project.work, "rev-parse", "HEAD")
+    git(project.work, "checkout", "-q", "main")
+    project.commit({"README.md": "# proj\n\nnew base\n"}, "base moves")
+    run = project.bot()
+    assert run.returncode == 0, run.stderr
+    assert project.branches()[pull.head] == tweaked  # not force-pushed over
+    assert f"#{pull.number} left alone: someone else pushed to {pull.head}" in run.stdout
+
+
+def test_github_enterprise_api_prefix_and_json_output(tmp_path):
+    from fake_github import GitHubServer
+
+    with GitHubServer(prefix="/api/v3") as server:
+        server.add_token(TOKEN, login="gradfix-bot", write=True)
+        project = Project(tmp_path, server, {"train.py": BROKEN})
+        assert project.server.api_url.endswith("/api/v3")
+        run = project.bot("--format", "json")
+        assert run.returncode == 0, run.stderr
+        [event] = json.loads(run.stdout)["events"]
+        [pull] = project.pulls()
+        assert event["kind"] == "created" and event["branch"] == pull.head and event["body"] == pull.body
+        server.assert_no_violations()
+
+
+def test_a_merged_fix_is_done(project):
+    assert project.bot().returncode == 0
+    [pull] = project.pulls()
+    project.server.merge_pull(project.owner, project.name, pull.number)
+    git(project.work, "pull", "-q", "--ff-only", "origin", "main")
+    project.server.reset_log()
+    run = project.bot()
+    assert run.returncode == 0, run.stderr
+    assert project.writes() == [] and [p.merged for p in project.pulls()] == [True]
+    assert "Nothing to do" in run.stdout

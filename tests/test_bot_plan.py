@@ -196,3 +196,23 @@ def test_config_reads_tool_gradfix_and_names_bad_keys(tmp_path):
     assert config.find(sub) == path  # the nearest one upwards, as Ruff looks
     (sub / "pyproject.toml").write_text("[tool.black]\n")
     assert config.find(sub) == path  # a pyproject.toml without [tool.gradfix] is passed over
+
+
+def test_https_pushes_get_the_token_through_gits_environment_not_the_command_line(tmp_path):
+    import base64
+    import os
+    import subprocess
+
+    from gradfix.bot.gitops import Git
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", "https://ghe.example/octo/proj.git"],
+                   check=True)
+    env = Git(tmp_path, "ghs_tok")._auth("origin")
+    header = "AUTHORIZATION: basic " + base64.b64encode(b"x-access-token:ghs_tok").decode()
+    # git itself reads it: the empty value first clears a header actions/checkout may have stored
+    seen = subprocess.run(["git", "-C", str(tmp_path), "config", "--get-all", "http.https://ghe.example/.extraheader"],
+                          env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout
+    assert seen.splitlines() == ["", header]
+    assert Git(tmp_path, "ghs_tok")._auth(str(tmp_path / "bare.git")) == {}  # a local path needs none
+    assert Git(tmp_path, None)._auth("origin") == {}

@@ -72,10 +72,9 @@ class Git:
                 "GIT_CONFIG_KEY_1": key, "GIT_CONFIG_VALUE_1": f"AUTHORIZATION: basic {creds}"}
 
     def _remote_url(self, name: str) -> str:
+        """The URL of the remote ``name``; ``name`` itself when it is no remote's name (a path)."""
         proc = subprocess.run(["git", "remote", "get-url", name], cwd=self.root, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise GitError(f"no git remote named {name!r} (use --remote NAME or URL)")
-        return proc.stdout.strip()
+        return proc.stdout.strip() if proc.returncode == 0 else name
 
     # ------------------------------------------------------------------ reading
 
