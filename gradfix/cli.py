@@ -204,7 +204,9 @@ def bot(ctx: click.Context, paths, dry_run, fmt, repo, api_url, token_env, app_i
                  patch_out=patch_out)
     settings = resolve(flags, dict(ctx.obj["config"].bot))
     creds = take_credentials(settings)
-    result = run_bot(paths, options, settings, creds, jobs or 1)
+    from gradfix.scan import default_jobs
+
+    result = run_bot(paths, options, settings, creds, jobs or default_jobs())
     _print_bot(result, dry_run, fmt)
     ctx.exit(result.exit_code)
 
