@@ -184,3 +184,17 @@ def test_identically_zero_gradient_is_a_warning_not_a_fault(tmp_path):
     proc = run_cli("check", "t.py", cwd=tmp_path)
     assert proc.returncode == 0
     assert "t.py:5: the gradient of w is identically zero" in proc.stdout
+
+
+def test_pyproject_tool_gradfix_supplies_paths_and_options(seed1):
+    project = seed1.parent
+    (project / "sub").mkdir()
+    (project / "pyproject.toml").write_text('[tool.gradfix]\npaths = ["train.py"]\ntimeout = 60\n')
+    run = run_cli("check", "--format", "json", cwd=project / "sub")  # found upwards, paths from its folder
+    assert run.returncode == 1, run.stderr
+    [entry] = json.loads(run.stdout)["files"]
+    assert entry["path"] == seed1.as_posix() and entry["findings"][0]["cause"] == "outside_tape"
+    (project / "pyproject.toml").write_text('[tool.gradfix]\npaths = ["train.py"]\ntimeout = "soon"\n')
+    _one_clear_line(run_cli("check", cwd=project), "[tool.gradfix] timeout must be a number of seconds > 0")
+    (project / "pyproject.toml").write_text("[tool.other]\n")
+    _one_clear_line(run_cli("check", cwd=project), "no paths given")
