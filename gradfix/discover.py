@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from collections.abc import Iterable
@@ -11,6 +12,15 @@ from gradfix.errors import InputError
 from gradfix.runner.sandbox import SKIP_DIRS
 
 TRAINING = re.compile(rb"GradientTape|\.fit\(|train_step")
+
+
+def is_symlink_loop(path: Path) -> bool:
+    """Whether ``path`` is a symlink that never reaches a file (a loop), not merely a broken link."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 def _python_files(folder: Path) -> list[Path]:
@@ -34,8 +44,9 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     does not exist or a folder holds no Python file."""
     out: list[Path] = []
     for path in paths:
-        if not path.exists() and not path.is_symlink():
-            raise InputError(f"{path}: no such file or directory")
+        if not path.exists():
+            why = "symlink loop" if is_symlink_loop(path) else "broken symlink" if path.is_symlink() else "no such file or directory"
+            raise InputError(f"{path}: {why}")
         if path.is_dir():
             files = _python_files(path)
             if not files:

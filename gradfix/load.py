@@ -10,6 +10,7 @@ from pathlib import Path
 
 import libcst as cst
 
+from gradfix.discover import is_symlink_loop
 from gradfix.errors import InputError
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -32,7 +33,7 @@ class SourceFile:
 def load(path: Path) -> SourceFile:
     """Read and parse ``path``; raise InputError with one clear line when that is impossible."""
     if not path.exists():
-        raise InputError(f"{path}: no such file")
+        raise InputError(f"{path}: {'symlink loop' if is_symlink_loop(path) else 'no such file'}")
     if path.is_dir():
         raise InputError(f"{path}: is a directory")
     try:
@@ -43,6 +44,8 @@ def load(path: Path) -> SourceFile:
         raise InputError(f"{path}: file too large ({len(data) // 1024} KiB; limit {MAX_BYTES // 1024} KiB)")
     if b"\0" in data:
         raise InputError(f"{path}: binary file, not Python source")
+    if not data.strip():
+        raise InputError(f"{path}: empty file, nothing to run")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:  # bytes that are not UTF-8 and no (valid) coding cookie
@@ -56,6 +59,12 @@ def load(path: Path) -> SourceFile:
     except (UnicodeDecodeError, LookupError) as exc:
         raise InputError(f"{path}: not valid {encoding} text (declare the encoding with a "
                          f"'# -*- coding: ... -*-' line)") from exc
+    try:  # Python's own words first: the message users know from running the script
+        compile(text, str(path), "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        raise InputError(f"{path}:{exc.lineno}:{exc.offset}: syntax error: {exc.msg}") from exc
+    except ValueError as exc:  # e.g. "source code string cannot contain null bytes"
+        raise InputError(f"{path}: cannot be compiled ({exc})") from exc
     try:
         cst.parse_module(text)
     except cst.ParserSyntaxError as exc:

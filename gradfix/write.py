@@ -1,33 +1,137 @@
-"""Writing fixes: atomic, mode-preserving, all files or none."""
+"""Writing fixes: atomic, mode-preserving, all files or none, and no temporary file left behind.
+
+Each new content goes to a temporary file in the target's folder (flushed and fsynced), and only
+when every file is staged does each replace its original (``os.replace``, atomic). The temporary
+names are chosen first and handed to a small *watcher* process before the files exist; if gradfix
+is killed (even by SIGKILL) before it says it is done, the watcher deletes them. Temporary files
+left by an earlier run whose process is gone (the watcher killed with it) are swept on the next
+write to that folder.
+"""
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
 from gradfix.errors import GradfixError
 
+WRITABLE = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
+_TEMP = re.compile(r"^\..+\.(\d+)\.[0-9a-f]{8}\.gradfix$")
+
 
 class WriteError(GradfixError):
-    """Nothing was written (a file changed on disk, or is not writable)."""
+    """Nothing was written (a file changed on disk, is read-only, or cannot be written)."""
 
 
-def _stage(path: Path, data: bytes) -> str:
-    mode = stat.S_IMODE(os.stat(path).st_mode)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".gradfix", dir=path.parent)
+def _temp_name(path: Path) -> Path:
+    return path.parent / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.gradfix"
+
+
+class _Watcher:
+    """A forked process that deletes the registered temporary files unless told the write is done.
+
+    It reads names from a pipe; end of file without ``done`` means gradfix died mid-write."""
+
+    def __init__(self) -> None:
+        self.pid = None
+        if not hasattr(os, "fork"):
+            return
+        read, self._pipe = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the watcher: no Python-level cleanup, no buffered output of the parent
+            os.close(self._pipe)
+            _watch(read)
+            os._exit(0)
+        os.close(read)
+        self.pid = pid
+
+    def register(self, name: Path) -> None:
+        if self.pid is not None:
+            os.write(self._pipe, os.fsencode(name) + b"\n")
+
+    def done(self) -> None:
+        if self.pid is not None:
+            os.write(self._pipe, b"\0done\n")
+            os.close(self._pipe)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+
+
+def _watch(fd: int) -> None:
+    data = b""
+    while chunk := os.read(fd, 65536):
+        data += chunk
+    lines = data.split(b"\n")
+    if b"\0done" in lines:
+        return
+    for name in lines:
+        if name:
+            try:
+                os.unlink(name)
+            except OSError:
+                pass
+
+
+def _sweep(folder: Path) -> None:
+    """Remove temporary files of earlier gradfix runs that were killed with their watcher."""
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
+        names = os.listdir(folder)
+    except OSError:
+        return
+    for name in names:
+        match = _TEMP.match(name)
+        if match and not _alive(int(match.group(1))):
+            try:
+                os.unlink(folder / name)
+            except OSError:
+                pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stage(path: Path, data: bytes, watcher: _Watcher) -> Path:
+    mode = stat.S_IMODE(os.stat(path).st_mode)
+    tmp = _temp_name(path)
+    watcher.register(tmp)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+        os.fchmod(fd, mode)
     except BaseException:
+        os.close(fd)
         os.unlink(tmp)
         raise
+    os.close(fd)
     return tmp
+
+
+def _check(path: Path, expected: bytes) -> None:
+    try:
+        current = path.read_bytes()
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise WriteError(f"{path}: cannot read before writing ({exc.strerror}); nothing written") from exc
+    if current != expected:
+        raise WriteError(f"{path}: changed on disk since gradfix read it; nothing written")
+    if not mode & WRITABLE:  # also for root, who could write it anyway: the user marked it read-only
+        raise WriteError(f"{path}: read-only file; nothing written")
+    if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
+        raise WriteError(f"{path}: not writable; nothing written")
 
 
 def write_all(changes: Sequence[tuple[Path, bytes, bytes]]) -> None:
@@ -36,25 +140,46 @@ def write_all(changes: Sequence[tuple[Path, bytes, bytes]]) -> None:
     Raises WriteError, with nothing written, when a file changed since it was read or cannot be
     written."""
     for path, expected, _ in changes:
-        try:
-            current = path.read_bytes()
-        except OSError as exc:
-            raise WriteError(f"{path}: cannot read before writing ({exc.strerror}); nothing written") from exc
-        if current != expected:
-            raise WriteError(f"{path}: changed on disk since gradfix read it; nothing written")
-        if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
-            raise WriteError(f"{path}: not writable; nothing written")
-    staged: list[tuple[str, Path]] = []
+        _check(path, expected)
+    folders = {path.parent for path, _, _ in changes}
+    for folder in folders:
+        _sweep(folder)
+    watcher = _Watcher()
+    staged: list[tuple[Path, Path]] = []
     try:
         for path, _, new in changes:
-            staged.append((_stage(path, new), path))
+            staged.append((_stage(path, new, watcher), path))
+        for tmp, path in staged:
+            os.replace(tmp, path)
     except OSError as exc:
-        for tmp, _ in staged:
-            os.unlink(tmp)
+        _discard(staged)
         raise WriteError(f"cannot write ({exc.strerror}); nothing written") from exc
     except BaseException:
-        for tmp, _ in staged:
-            os.unlink(tmp)
+        _discard(staged)
         raise
-    for tmp, path in staged:
-        os.replace(tmp, path)
+    finally:
+        watcher.done()
+    for folder in folders:
+        _fsync_dir(folder)
+
+
+def _discard(staged: Sequence[tuple[Path, Path]]) -> None:
+    for tmp, _ in staged:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames durable (a crash right after returning keeps the new files)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
