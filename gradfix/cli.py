@@ -38,6 +38,9 @@ def _run_options(f):
                      help="Interpreter that runs the script (default: this one).")(f)
     f = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
                      help="Scripts examined in parallel, one TensorFlow process each [default: cores].")(f)
+    f = click.option("--allow-env", "allow_env", metavar="NAME", multiple=True,
+                     help="Let the script see this environment variable although it looks like a "
+                          "credential (repeatable); all others such are removed.")(f)
     f = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(f)
     return f
 
@@ -70,6 +73,7 @@ def _settings(ctx: click.Context, paths: Sequence[Path], default_paths: Sequence
     options = RunOptions(script_args=script_args, timeout=pick("timeout", "timeout", 120.0),
                          device=pick("device", "device", "cpu"), isolation=pick("isolation", "isolation", "auto"),
                          python=pick("python", "python", None),
+                         env_allow=tuple(given.get("allow_env") or ()) + tuple(run.get("allow-env", ())),
                          unsafe_fixes=bool(given.get("unsafe_fixes")) or run.get("unsafe-fixes", False))
     return list(paths), options, pick("jobs", "jobs", None)
 

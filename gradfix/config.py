@@ -10,6 +10,7 @@ the key, never a silent fallback::
     device = "cpu"
     unsafe-fixes = false
     args = ["--epochs", "1"]    # passed to every script
+    allow-env = ["WANDB_MODE"]  # credential-like variables the scripts may see after all
 
     [tool.gradfix.bot]
     max-open = 5
@@ -66,6 +67,7 @@ RUN_KEYS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "jobs": (lambda v: _count(v) and v >= 1, "a whole number >= 1"),
     "unsafe-fixes": (lambda v: isinstance(v, bool), "true or false"),
     "args": (_strings, "a list of strings"),
+    "allow-env": (_strings, "a list of environment variable names"),
 }
 BOT_KEYS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "max-open": (_count, "a whole number >= 0"),

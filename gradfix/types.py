@@ -235,4 +235,5 @@ class RunOptions:
     unsafe_fixes: bool = False
     max_rounds: int = 3
     python: Optional[str] = None
+    env_allow: tuple[str, ...] = ()  # credential-like variables the script may see after all
     extra: dict = field(default_factory=dict)

@@ -198,3 +198,24 @@ def test_pyproject_tool_gradfix_supplies_paths_and_options(seed1):
     _one_clear_line(run_cli("check", cwd=project), "[tool.gradfix] timeout must be a number of seconds > 0")
     (project / "pyproject.toml").write_text("[tool.other]\n")
     _one_clear_line(run_cli("check", cwd=project), "no paths given")
+
+
+def test_allow_env_lets_one_credential_through_and_no_other(tmp_path):
+    import os
+
+    dump = tmp_path / "environ.json"
+    script = tmp_path / "t.py"
+    script.write_text(f"import json, os\njson.dump(dict(os.environ), open({str(dump)!r}, 'w'))\n"
+                      + SEED1.read_text())
+    env = {"WANDB_API_KEY": "wandb-secret", "GITHUB_TOKEN": "ghs_secret", "HF_TOKEN": "hf_secret"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        proc = run_cli("check", "--allow-env", "WANDB_API_KEY", str(script))
+    finally:
+        for k, v in saved.items():
+            os.environ.pop(k) if v is None else os.environ.__setitem__(k, v)
+    assert proc.returncode == 1, proc.stderr
+    seen = json.loads(dump.read_text())
+    assert seen.get("WANDB_API_KEY") == "wandb-secret"
+    assert "GITHUB_TOKEN" not in seen and "HF_TOKEN" not in seen
