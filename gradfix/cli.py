@@ -35,7 +35,8 @@ def _run_options(f):
                      help="fork: one TensorFlow import for all runs; spawn: a new interpreter per run "
                           "[default: auto].")(f)
     f = click.option("--python", "python", metavar="PATH", default=None,
-                     help="Interpreter that runs the script (default: this one).")(f)
+                     help="Interpreter (or venv) that runs the script, with TensorFlow [default: $VIRTUAL_ENV, "
+                          "$CONDA_PREFIX, ./.venv, else this one].")(f)
     f = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
                      help="Scripts examined in parallel, one TensorFlow process each [default: cores].")(f)
     f = click.option("--allow-env", "allow_env", metavar="NAME", multiple=True,
@@ -43,6 +44,18 @@ def _run_options(f):
                           "credential (repeatable); all others such are removed.")(f)
     f = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(f)
     return f
+
+
+def _python(flag: str | None, run: dict, root: Path | None) -> str:
+    """--python, else [tool.gradfix] python (relative to its pyproject.toml), else the default."""
+    from gradfix.interpreter import checked_python, default_python
+
+    if flag:
+        return checked_python(flag)
+    if run.get("python"):
+        configured = Path(run["python"]).expanduser()
+        return checked_python(str(configured if configured.is_absolute() or root is None else root / configured))
+    return default_python()
 
 
 def _report_options(f):
@@ -72,7 +85,7 @@ def _settings(ctx: click.Context, paths: Sequence[Path], default_paths: Sequence
     script_args = ctx.obj["script_args"] or tuple(run.get("args", ()))
     options = RunOptions(script_args=script_args, timeout=pick("timeout", "timeout", 120.0),
                          device=pick("device", "device", "cpu"), isolation=pick("isolation", "isolation", "auto"),
-                         python=pick("python", "python", None),
+                         python=_python(given.get("python"), run, cfg.root),
                          env_allow=tuple(given.get("allow_env") or ()) + tuple(run.get("allow-env", ())),
                          unsafe_fixes=bool(given.get("unsafe_fixes")) or run.get("unsafe-fixes", False))
     return list(paths), options, pick("jobs", "jobs", None)
