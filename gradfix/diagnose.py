@@ -7,6 +7,7 @@ the path from the variable to the loss breaks. Checks run from the surest eviden
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Optional
@@ -22,9 +23,11 @@ from gradfix.types import Cause, Finding, GradientCall, ProbeResult, SourceRecor
 
 INT_DTYPES = frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool"})
 OPTIONS = ("use it in the loss, differentiate only the variables the loss uses, or freeze it "
-           "(trainable=False) if leaving it untrained is intended")
+           "(trainable=False) or mark the gradient call `# gradfix: ignore[loss_disconnected]` if "
+           "leaving it untrained is intended")
 
 Explanation = tuple[Cause, str, Optional[int], Optional[Path]]
+_PLAIN_NAME = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*")  # w, self.w: a name the code itself uses
 
 
 class _Context:
@@ -49,8 +52,17 @@ def _at(seen: ev.Seen) -> tuple[int, Path]:
     return seen.line, seen.path
 
 
-def _outside(fcall) -> Optional[Explanation]:
-    outside = fcall.outside_tape() if fcall else ()
+def _outside(fcall, source: str | None = None) -> Optional[Explanation]:
+    """Computed outside the tape: the first such statement on the loss's path, or — for one
+    ``source`` that the tape never saw — the statement on the path that reads it. A source that no
+    path statement reads is not cut off by the tape's placement: the loss does not use it."""
+    if fcall is None:
+        return None
+    if source is not None and _PLAIN_NAME.fullmatch(source):
+        reading = fcall.first_reading(source)
+        outside = (reading,) if reading is not None and reading.region != "tape" else ()
+    else:
+        outside = fcall.outside_tape()
     if not outside:
         return None
     where = "after the tape ends" if outside[0].region == "after" else "before the tape starts"
@@ -103,7 +115,7 @@ def _from_evidence(seen: list[ev.Seen], fcall) -> Optional[Explanation]:
 def _unreached(call: GradientCall, src: SourceRecord, fcall, flow: Optional[Flow]) -> Explanation:
     """A variable the loss does not depend on: say what the loss is made of, name the layer,
     give the honest options. No rewrite is proposed for this."""
-    if all(not s.has_gradient for s in call.sources):
+    if all(not s.has_gradient for s in call.sources) and not (fcall and fcall.outside_tape()):
         what, line = _loss_without_variables(fcall, flow)
         return Cause.LOSS_DISCONNECTED, f"{what}; options: {OPTIONS}", line, None
     layer = src.layer or (src.var_name.rpartition("/")[0] if "/" in src.var_name else "")
@@ -182,7 +194,7 @@ def _explain(ctx: _Context, call: GradientCall, index: int, src: SourceRecord) -
     if not src.is_variable:
         return Cause.UNWATCHED_TENSOR, "it is a plain tensor, and the tape only watches variables", None, None
     if not src.watched:  # never read while recording: computed outside the tape, or not used at all
-        return _outside(fcall) or _unreached(call, src, fcall, flow)
+        return _outside(fcall, src.name) or _unreached(call, src, fcall, flow)
     return _from_evidence(seen, fcall) or _unreached(call, src, fcall, flow)
 
 

@@ -44,11 +44,12 @@ def finding_line(f: Finding, tail: str, root: Path | None = None) -> str:
 
 def text_lines(outcome: Outcome, dry_run: bool = False, unsafe_fixes: bool = False) -> list[str]:
     """Human lines for one file (diagnostics; diffs are separate)."""
+    quiet = [f"{finding_line(f, 'suppressed by # gradfix: ignore')}" for f in getattr(outcome, "suppressed", ())]
     if isinstance(outcome, Healthy):
-        return [f"warning: {_name(outcome.path)}:{c.line}: the gradient of {s.name} is identically zero "
-                f"(no error, but it will not train)"
-                for c in outcome.probe.gradient_calls if c.step == 1 for s in c.sources
-                if s.has_gradient and s.norm == 0.0]
+        return quiet + [f"warning: {_name(outcome.path)}:{c.line}: the gradient of {s.name} is identically "
+                        f"zero (no error, but it will not train)"
+                        for c in outcome.probe.gradient_calls if c.step == 1 for s in c.sources
+                        if s.has_gradient and s.norm == 0.0]
     if isinstance(outcome, Failed):
         return [f"error: {outcome.error}"]
     if isinstance(outcome, Skipped):
@@ -61,7 +62,7 @@ def text_lines(outcome: Outcome, dry_run: bool = False, unsafe_fixes: bool = Fal
         lines = [finding_line(f, tail) for f in outcome.findings]
         lines += [f"  note: {n}" for n in dict.fromkeys(outcome.verdict.proposal.notes)]
         lines += _zero_warnings(outcome.path, outcome.verdict)
-        return lines
+        return lines + quiet
     assert isinstance(outcome, Unrepaired)
     if outcome.suggestion is not None:
         tail = (f"unsafe fix available: {outcome.suggestion.proposal.label} "
@@ -75,7 +76,7 @@ def text_lines(outcome: Outcome, dry_run: bool = False, unsafe_fixes: bool = Fal
         lines += [f"  tried {v.proposal.label}: {v.reason}" for v in outcome.tried]
         if not outcome.tried:
             lines.append("  no codemod applies to this code")
-    return lines
+    return lines + quiet
 
 
 def _zero_warnings(path: Path, verdict: Verdict) -> list[str]:
@@ -140,6 +141,11 @@ def _fix(verdict: Verdict | None, probe: ProbeResult, written: bool) -> dict | N
             "zero_gradients": list(verdict.zero_gradients), "evidence": _evidence(probe, verdict.result)}
 
 
+def _finding(f: Finding) -> dict:
+    return {"variable": f.variable, "path": _name(f.path), "line": f.line, "cause": f.cause.value,
+            "cause_line": f.cause_line, "message": f.message}
+
+
 def file_json(outcome: Outcome) -> dict:
     probe = getattr(outcome, "probe", None)
     findings = list(getattr(outcome, "findings", ()))
@@ -152,8 +158,8 @@ def file_json(outcome: Outcome) -> dict:
         "path": _name(outcome.path),
         "status": STATUS[type(outcome)],
         "gradient_calls": _calls(probe),
-        "findings": [{"variable": f.variable, "path": _name(f.path), "line": f.line, "cause": f.cause.value,
-                      "cause_line": f.cause_line, "message": f.message} for f in findings],
+        "findings": [_finding(f) for f in findings],
+        "suppressed": [_finding(f) for f in getattr(outcome, "suppressed", ())],
         "fix": fix,
         "tried": [{"codemods": list(v.proposal.codemods), "safety": v.proposal.safety.value,
                    "verified": v.accepted, "reason": v.reason} for v in getattr(outcome, "tried", ())],

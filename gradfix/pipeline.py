@@ -14,6 +14,7 @@ from gradfix.errors import InputError
 from gradfix.load import SourceFile, load
 from gradfix.propose import propose
 from gradfix.runner import Runner
+from gradfix.suppress import split
 from gradfix.types import (
     Failed,
     FilePatch,
@@ -107,22 +108,25 @@ def repair(script: Path, runner: Runner, options: RunOptions,
     except InputError as exc:
         return Failed(script, str(exc))
     base = {p: s.text for p, s in sources.items()}
-    findings = diagnose(original, base)
+    findings, quiet = split(diagnose(original, base), base)
+    if not findings:
+        return Healthy(script, original, quiet)
+    exempt = frozenset(f.variable for f in quiet)
     texts, probe, prior = dict(base), original, ()
     tried: list[Verdict] = []
     suggestion: Verdict | None = None
     for _ in range(max(1, options.max_rounds)):
         best: Verdict | None = None
-        round_findings = findings if probe is original else diagnose(probe, texts)
+        round_findings = findings if probe is original else split(diagnose(probe, texts), texts)[0]
         for cand in propose(texts, round_findings, probe, codemods):
             whole = _combine(base, texts, prior, cand)
             patches = {p.path: sources[p.path].encode(p.after) for p in whole.patches}
             result = runner.run(script, options.script_args, options.timeout, patches=patches)
-            verdict = judge(whole, result, original)
+            verdict = judge(whole, result, original, exempt)
             tried.append(verdict)
             if verdict.accepted:
                 if verdict.proposal.safety is Safety.SAFE or options.unsafe_fixes:
-                    return Repaired(script, original, findings, verdict, tuple(tried))
+                    return Repaired(script, original, findings, verdict, tuple(tried), suppressed=quiet)
                 suggestion = suggestion or verdict
             elif _progress(result, probe) and (best is None or _better(result, best.result)):
                 best = verdict
@@ -132,7 +136,7 @@ def repair(script: Path, runner: Runner, options: RunOptions,
         for patch in best.proposal.patches:
             texts[patch.path] = patch.after
         probe, prior = best.result, (best.proposal,)
-    return Unrepaired(script, original, findings, tuple(tried), suggestion)
+    return Unrepaired(script, original, findings, tuple(tried), suggestion, quiet)
 
 
 def _progress(result: ProbeResult, before: ProbeResult) -> bool:

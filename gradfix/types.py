@@ -174,10 +174,11 @@ class Verdict:
 
 @dataclass(frozen=True)
 class Healthy:
-    """Every variable already gets a gradient."""
+    """Every variable already gets a gradient (or lacks it by the user's ``# gradfix: ignore``)."""
 
     path: Path
     probe: ProbeResult
+    suppressed: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,7 @@ class Repaired:
     verdict: Verdict
     tried: tuple[Verdict, ...]
     written: bool = False
+    suppressed: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,7 @@ class Unrepaired:
     findings: tuple[Finding, ...]
     tried: tuple[Verdict, ...]
     suggestion: Verdict | None = None  # a verified unsafe fix, shown but not applied
+    suppressed: tuple[Finding, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ def losses_equal(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=REL_TOL, abs_tol=ABS_TOL)
 
 
-def failure(result: ProbeResult, original: ProbeResult) -> str | None:
-    """Why ``result`` does not show a working training step, or None when it does."""
+def failure(result: ProbeResult, original: ProbeResult, exempt: frozenset[str] = frozenset()) -> str | None:
+    """Why ``result`` does not show a working training step, or None when it does. Variables in
+    ``exempt`` (suppressed by ``# gradfix: ignore``) may stay without a gradient."""
     if result.status == "timeout":
         return "the patched program timed out"
     if result.status != "ok":
@@ -33,7 +34,8 @@ def failure(result: ProbeResult, original: ProbeResult) -> str | None:
     if len(result.gradient_calls) < len(original.gradient_calls):
         return (f"the patched program reached {len(result.gradient_calls)} gradient call(s), "
                 f"the original {len(original.gradient_calls)}")
-    missing = [s.name for c in _strict_calls(result, original) for s in c.sources if not s.has_gradient]
+    missing = [s.name for c in _strict_calls(result, original) for s in c.sources
+               if not s.has_gradient and s.name not in exempt]
     if missing:
         return f"still no gradient for {', '.join(dict.fromkeys(missing))}"
     infinite = [s.name for c in result.gradient_calls for s in c.sources if not s.finite]
@@ -58,11 +60,12 @@ def _leftovers(result: ProbeResult, original: ProbeResult) -> list[str]:
             for s in c.sources if not s.has_gradient]
 
 
-def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult) -> Verdict:
+def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult,
+          exempt: frozenset[str] = frozenset()) -> Verdict:
     """Accept or reject ``proposal`` by its run. A safe proposal whose run is right in every way but
     its first loss is not what it claimed to be: it is kept as an *unsafe* proposal, with a note
     saying how the loss moved, so it needs --unsafe-fixes like any value-changing fix."""
-    reason = failure(result, original)
+    reason = failure(result, original, exempt)
     zeros = tuple(dict.fromkeys(
         s.name for c in result.gradient_calls for s in c.sources if s.has_gradient and s.norm == 0.0
     ))
