@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import CORPUS
 
-from gradfix.interpreter import default_python
+from gradfix.interpreter import candidates, default_python
 
 SEED1 = CORPUS / "seed_untracked_variable" / "train.py"
 # the probed script proves where it runs: that interpreter, and no gradfix importable there
@@ -69,11 +69,22 @@ def test_default_order_virtual_env_then_conda_then_local_venv_then_this(tmp_path
         (tmp_path / name / "bin").mkdir(parents=True)
         (tmp_path / name / "bin" / "python").write_text("")
     project = tmp_path / "project"
-    assert default_python(project, {"VIRTUAL_ENV": str(tmp_path / "active"), "CONDA_PREFIX": str(tmp_path / "conda")}) \
-        == str(tmp_path / "active" / "bin" / "python")
-    assert default_python(project, {"CONDA_PREFIX": str(tmp_path / "conda")}) == str(tmp_path / "conda" / "bin" / "python")
-    assert default_python(project, {}) == str(project / ".venv" / "bin" / "python")
+    both = {"VIRTUAL_ENV": str(tmp_path / "active"), "CONDA_PREFIX": str(tmp_path / "conda")}
+    assert candidates(project, both) == [str(tmp_path / n / "bin" / "python") for n in ("active", "conda")] + [
+        str(project / ".venv" / "bin" / "python"), sys.executable]
+    assert candidates(tmp_path, {"VIRTUAL_ENV": str(tmp_path / "gone")}) == [sys.executable]
     assert default_python(tmp_path, {"VIRTUAL_ENV": str(tmp_path / "gone")}) == sys.executable
+
+
+def test_the_first_candidate_with_tensorflow_wins(tf_venv, tmp_path):
+    """pre-commit and pipx activate their own venv: it is passed over when it lacks TensorFlow."""
+    tool = tmp_path / "tool-venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(tool)], check=True)
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / ".venv").symlink_to(tf_venv)
+    assert default_python(project, {"VIRTUAL_ENV": str(tool)}) == str(project / ".venv" / "bin" / "python")
+    assert default_python(project, {"VIRTUAL_ENV": str(tf_venv)}) == str(tf_venv / "bin" / "python")
 
 
 def test_an_interpreter_without_tensorflow_is_one_clear_line(tmp_path):
