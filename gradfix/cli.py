@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -175,11 +176,82 @@ def check(ctx: click.Context, paths, fmt, shard, **given) -> None:
 @_report_options
 @click.option("--dry-run", is_flag=True, help="Print the verified diff instead of writing it.")
 @click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply fixes that may change values.")
+@click.option("--interactive", "-i", is_flag=True, help="Show each verified fix (diff, diagnosis, evidence) and "
+                                                         "ask: [y]es / [n]o / [a]ll / [q]uit.")
 @click.pass_context
-def apply(ctx: click.Context, paths, fmt, shard, dry_run, **given) -> None:
+def apply(ctx: click.Context, paths, fmt, shard, dry_run, interactive, **given) -> None:
     """Write the smallest verified fix for every missing gradient."""
     paths, options, jobs = _settings(ctx, paths, **given)
+    if interactive:
+        if dry_run or fmt != "text":
+            raise click.UsageError("--interactive cannot be combined with --dry-run or --format json")
+        ctx.exit(_interactive(paths, options, shard))
     ctx.exit(_examine(paths, options, apply=True, dry_run=dry_run, fmt=fmt, jobs=jobs, shard=shard))
+
+
+def _color() -> bool:
+    """Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org)."""
+    return click.get_text_stream("stdout").isatty() and not os.environ.get("NO_COLOR")
+
+
+def _colored_diff(diff: str, color: bool) -> str:
+    styles = {"+++": dict(bold=True), "---": dict(bold=True), "@@": dict(fg="cyan"), "+": dict(fg="green"),
+              "-": dict(fg="red")}
+    out = []
+    for line in diff.splitlines(keepends=True):
+        style = next((st for prefix, st in styles.items() if line.startswith(prefix)), None)
+        out.append(click.style(line.rstrip("\n"), **style) + "\n" if style and color else line)
+    return "".join(out)
+
+
+def _write(outcome: Repaired) -> Outcome:
+    """Write one accepted fix; a write that cannot happen is that file's error, not the session's."""
+    from gradfix.pipeline import write_fix
+
+    try:
+        return write_fix(outcome)
+    except GradfixError as exc:
+        return Failed(outcome.path, str(exc), outcome.probe)
+
+
+def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None) -> int:
+    from gradfix.review import ALL, NO, QUIT, YES, evidence_lines, review
+    from gradfix.scan import _runner, in_shard, parse_shard
+
+    targets = discover(paths)
+    if shard:
+        targets = [t for t in targets if in_shard(t, parse_shard(shard))]
+    color = _color()
+
+    def ask(outcome: Repaired) -> str:
+        for line in text_lines(outcome, True, options.unsafe_fixes):
+            click.echo(click.style(line, fg="yellow") if color else line)
+        click.echo(_colored_diff(proposal_diff(outcome.verdict.proposal), color), nl=False)
+        for line in evidence_lines(outcome):
+            click.echo(line)
+        try:
+            answer = click.prompt("Apply this fix? [y]es / [n]o / [a]ll / [q]uit",
+                                  type=click.Choice([YES, NO, ALL, QUIT]), show_choices=False)
+            if not click.get_text_stream("stdin").isatty():
+                click.echo(answer)  # piped answers: keep the transcript readable
+            return answer
+        except click.exceptions.Abort:  # end of input: nothing more is accepted
+            click.echo("", err=True)
+            return QUIT
+
+    def show(outcome: Outcome) -> None:
+        if isinstance(outcome, Repaired):
+            click.echo(f"{'wrote' if outcome.written else 'skipped'} {outcome.verdict.proposal.label} "
+                       f"for {outcome.path}")
+        else:
+            for line in text_lines(outcome, False, options.unsafe_fixes):
+                click.echo(line, err=line.startswith("error:"))
+
+    with _runner(options) as runner:
+        outcomes = review(targets, lambda p: examine(p, runner, options, write=False),
+                          _write, ask, show)
+    click.echo(summary(outcomes, True))
+    return _exit_code(outcomes, True, False)
 
 
 @cli.command()
