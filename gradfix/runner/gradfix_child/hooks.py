@@ -7,6 +7,7 @@ import sys
 from gradfix_child.record import Recorder, describe_source, is_variable, target_info
 
 MAX_CALLS = 200
+ON_STOP = None  # set by inject.py: in someone else's process the probe ends it instead of raising
 
 
 class StopProbe(BaseException):
@@ -15,6 +16,13 @@ class StopProbe(BaseException):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+def _stop(reason: str) -> StopProbe:
+    """The stop signal to raise; with ON_STOP set, the process ends here instead."""
+    if ON_STOP is not None:
+        ON_STOP(reason)
+    return StopProbe(reason)
 
 
 def _watched_ids(tape) -> set[int] | None:
@@ -63,7 +71,7 @@ def instrument(rec: Recorder) -> None:
         arrivals = rec.sites.get(key, 0) + 1
         rec.sites[key] = arrivals
         if arrivals > 2 or len(rec.calls) >= MAX_CALLS:
-            raise StopProbe("next-step")
+            raise _stop("next-step")
         user = rec.innermost_user_frame(caller)
         frames = rec.user_frames(caller)
         kind, value = target_info(target)
@@ -92,7 +100,7 @@ def instrument(rec: Recorder) -> None:
             grads = list(grads) + [None] * (len(flat) - len(grads))
         call["sources"] = [describe_source(s, g, user, w) for s, g, w in zip(flat, grads, seen)]
         if arrivals == 2:
-            raise StopProbe("next-step")
+            raise _stop("next-step")
         return result
 
     tape_cls.__enter__, tape_cls.__exit__, tape_cls.gradient = enter, exit_, gradient
