@@ -68,6 +68,8 @@ RUN_KEYS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "unsafe-fixes": (lambda v: isinstance(v, bool), "true or false"),
     "args": (_strings, "a list of strings"),
     "allow-env": (_strings, "a list of environment variable names"),
+    "memory-limit": (lambda v: _count(v) and v >= 64, "a whole number of MiB >= 64"),
+    "max-processes": (lambda v: _count(v) and v >= 1, "a whole number >= 1"),
 }
 BOT_KEYS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "max-open": (_count, "a whole number >= 0"),

@@ -88,7 +88,8 @@ def _serial(targets: Sequence[Path], options: RunOptions, work: Work, progress: 
 
 def _runner(options: RunOptions, threads: int | None = None) -> Runner:
     runner = Runner(python=options.python, device=options.device, isolation=options.isolation,
-                    threads=threads, env_allow=options.env_allow)
+                    threads=threads, env_allow=options.env_allow, memory_limit_mb=options.memory_limit,
+                    max_processes=options.max_processes)
     runner.warm()  # TensorFlow imports in the background while the work is set up
     return runner
 

@@ -93,13 +93,13 @@ class ProbeError:
 class ProbeResult:
     """Everything one run of a training step told us."""
 
-    status: str  # "ok" (stopped after the step or ran to the end), "timeout", "crashed"
+    status: str  # "ok" (stopped after the step or ran to the end), "timeout", "crashed", "limit"
     gradient_calls: tuple[GradientCall, ...]
     error: ProbeError | None = None
     exit_code: int | None = None  # sys.exit code / signal, when the program ended that way
     optimizer_applied: bool = False
     stopped: str = ""  # why the probe stopped the program ("next-step", "optimizer-error", ...)
-    output: str = ""  # tail of the program's stdout+stderr
+    output: str = ""  # the first 16 KiB and last 64 KiB of stdout+stderr, with a marker for what was dropped
     seconds: float = 0.0
     functions: tuple[Frame, ...] = ()  # user functions that ran while a tape was recording
 
@@ -239,4 +239,7 @@ class RunOptions:
     max_rounds: int = 3
     python: Optional[str] = None
     env_allow: tuple[str, ...] = ()  # credential-like variables the script may see after all
+    memory_limit: Optional[int] = None  # MiB for the script's whole process tree (None: 75% of RAM)
+    max_processes: Optional[int] = None  # processes the script may run at once (None: 256)
+    command: Optional[str] = None  # --run: reproduce through this command instead of running PATH
     extra: dict = field(default_factory=dict)

@@ -22,6 +22,8 @@ def failure(result: ProbeResult, original: ProbeResult, exempt: frozenset[str] =
     ``exempt`` (suppressed by ``# gradfix: ignore``) may stay without a gradient."""
     if result.status == "timeout":
         return "the patched program timed out"
+    if result.status in ("crashed", "limit") and result.error:
+        return f"the patched program {result.error.message}"
     if result.status != "ok":
         return f"the patched program did not finish its step ({result.status})"
     if result.error is not None:

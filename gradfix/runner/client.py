@@ -8,29 +8,84 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from gradfix.errors import RunnerError
 from gradfix.runner.env import scrubbed
-from gradfix.runner.gradfix_child import launch_argv
+from gradfix.runner.gradfix_child import launch_argv, watch
 from gradfix.runner.protocol import parse_result
 from gradfix.runner.sandbox import Sandbox
 from gradfix.types import ProbeError, ProbeResult
 
 RUNNER_DIR = Path(__file__).resolve().parent
-OUTPUT_TAIL = 4000
+DEFAULT_MAX_PROCESSES = 256
+MEMORY_SHARE = 0.75  # of physical memory, the default limit for one run's tree
+OUTPUT_LIMIT = 2 * (watch.HEAD_BYTES + watch.TAIL_BYTES)  # the zygote keeps less; a bound all the same
 
 
-def _tail(path: Path) -> str:
+def default_memory_limit_mb() -> int | None:
+    """75% of physical memory: a run may use a lot, but never take the machine (and CI job) down.
+    None where the platform does not say how much there is."""
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+    return int(total * MEMORY_SHARE) // watch.MIB if total > 0 else None
+
+
+def _read_output(path: Path) -> str:
     try:
         with open(path, "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - OUTPUT_TAIL))
-            return fh.read().decode("utf-8", "replace")
+            return fh.read(OUTPUT_LIMIT).decode("utf-8", "replace")
     except OSError:
         return ""
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown"
+
+
+def _no_result(answer: dict, timeout: float) -> ProbeError:
+    """Why a run left no result, as one phrase that reads after "the program"."""
+    status = answer.get("status")
+    if status == "timeout":
+        return ProbeError("Timeout", f"timed out after {timeout:g} s", ())
+    if status == "limit":
+        what = (f"used more than {answer.get('limit')} MiB of memory" if answer.get("reason") == "memory"
+                else f"started more than {answer.get('limit')} processes")
+        return ProbeError("Limit", what, ())
+    if answer.get("signal"):
+        number = int(answer["signal"])
+        return ProbeError("Crash", f"died from signal {number} ({_signal_name(number)})", ())
+    if answer.get("exit_code") is not None:
+        return ProbeError("Crash", f"exited with code {answer['exit_code']} (os._exit or a native exit) "
+                                   "before writing a result", ())
+    return ProbeError("Crash", "ended without a result (its supervising process died)", ())
+
+
+def _end_spawned(proc: subprocess.Popen, dog: watch.Watchdog) -> None:
+    """Kill everything a spawned run started. Its process, a subreaper, is stopped first so that it
+    forks no more while its descendants die and come back to it; what escaped it (after a crash or
+    ``os._exit`` its orphans went to init) the watchdog saw, or its process group still holds."""
+    if proc.poll() is None and hasattr(signal, "SIGSTOP"):
+        try:
+            os.kill(proc.pid, signal.SIGSTOP)
+        except ProcessLookupError:
+            pass
+        watch.kill_tree(proc.pid, own=False)
+    watch.kill_seen(dog.seen)
+    if hasattr(os, "killpg"):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    proc.kill()
+    proc.wait()
 
 
 class Runner:
@@ -39,7 +94,8 @@ class Runner:
 
     def __init__(self, python: str | None = None, device: str = "cpu", isolation: str = "auto",
                  seed: int = 0, eager: bool = True, env_allow: tuple[str, ...] = (),
-                 threads: int | None = None) -> None:
+                 threads: int | None = None, memory_limit_mb: int | None = None,
+                 max_processes: int | None = None) -> None:
         if isolation not in ("auto", "fork", "spawn"):
             raise RunnerError(f"unknown isolation {isolation!r} (use auto, fork or spawn)")
         if isolation == "fork" and not hasattr(os, "fork"):
@@ -49,6 +105,9 @@ class Runner:
         self.isolation = "spawn" if isolation == "spawn" or not hasattr(os, "fork") else "fork"
         self.seed = seed
         self.eager = eager
+        # limits for the whole tree of one run (None: the defaults)
+        self.memory_limit_mb = memory_limit_mb or default_memory_limit_mb()
+        self.max_processes = max_processes or DEFAULT_MAX_PROCESSES
         self.env = scrubbed(allow=env_allow)
         if device == "cpu":
             self.env["CUDA_VISIBLE_DEVICES"] = "-1"
@@ -108,29 +167,31 @@ class Runner:
 
     # ------------------------------------------------------------------ spawn
     def _via_spawn(self, request: dict, workdir: Path) -> dict:
+        """A fresh interpreter for the run, watched from here: the same limits and output cap as
+        the zygote's, read from /proc where the zygote would be the subreaper."""
         req_path = workdir / "request.json"
         req_path.write_text(json.dumps(request), encoding="utf-8")
         try:
             proc = subprocess.Popen(
                 launch_argv(self.python, str(RUNNER_DIR), "probe", str(req_path)),
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 env=self.env, cwd=request["cwd"], start_new_session=True,
             )
         except OSError as exc:
             raise RunnerError(f"cannot start {self.python}: {exc.strerror}") from exc
+        capture = watch.Capture()
+        reader = threading.Thread(target=watch.pump, args=(proc.stdout.fileno(), capture), daemon=True)
+        reader.start()
+        dog = watch.Watchdog(proc.pid, True, request["memory_limit_mb"], request["max_processes"])
         try:
-            proc.wait(timeout=request["timeout"])
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-            return {"status": "timeout"}
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        if proc.returncode < 0:
-            return {"status": "crashed", "signal": -proc.returncode}
-        return {"status": "ok", "exit_code": proc.returncode}
+            answer = watch.supervise(proc.pid, proc.poll, request["timeout"], dog)
+        finally:
+            _end_spawned(proc, dog)
+            reader.join(1.0)  # the pipe ends when its last writer is dead
+            Path(request["output"]).write_bytes(capture.kept())
+            if not reader.is_alive():
+                proc.stdout.close()
+        return answer
 
     # ------------------------------------------------------------------ public
     def run(self, script: Path, args: tuple[str, ...] = (), timeout: float = 120.0,
@@ -148,17 +209,20 @@ class Runner:
                 "result": str(box.base / "result.json"),
                 "output": str(box.base / "output.txt"),
                 "user_roots": [str(box.root)],
+                "linked": box.linked,
                 "seed": self.seed,
                 "eager": self.eager,
                 "device": self.device,
                 "timeout": timeout,
+                "memory_limit_mb": self.memory_limit_mb,
+                "max_processes": self.max_processes,
             }
             if self.isolation == "fork":
                 answer = self._via_zygote(request)
             else:
                 answer = self._via_spawn(request, box.base)
             self.runs += 1
-            output = _tail(box.base / "output.txt")
+            output = _read_output(Path(request["output"]))
             result_path = Path(request["result"])
             raw = None
             if result_path.exists():
@@ -167,18 +231,11 @@ class Runner:
                 except (OSError, json.JSONDecodeError):
                     raw = None
             elapsed = time.monotonic() - started
-            if raw is None or answer.get("status") == "timeout":
-                status = answer.get("status", "crashed")
-                if status == "ok":
-                    status = "crashed"
-                message = (f"timed out after {timeout:g} s" if status == "timeout"
-                           else f"the program died (signal {answer.get('signal')})"
-                           if answer.get("signal") else "the program ended without a result")
-                return ProbeResult(status=status, gradient_calls=(), output=output, seconds=elapsed,
-                                   error=ProbeError("Timeout" if status == "timeout" else "Crash",
-                                                    message, ()))
-            result = parse_result(raw, box.unplace, output)
-            return result
+            status = answer.get("status", "crashed")
+            if raw is None or status in ("timeout", "limit"):
+                return ProbeResult(status="crashed" if status == "ok" else status, gradient_calls=(),
+                                   output=output, seconds=elapsed, error=_no_result(answer, timeout))
+            return parse_result(raw, box.unplace, output)
 
     def close(self) -> None:
         if self._pending is not None:
@@ -186,7 +243,9 @@ class Runner:
         proc, self._zygote = self._zygote, None
         if proc is not None:
             # Between runs the zygote holds nothing worth a graceful exit, and TensorFlow's own
-            # teardown costs most of a second: end it at once.
+            # teardown costs most of a second: end it at once. A run cut short (gradfix interrupted)
+            # dies first, while the zygote still holds its orphans.
+            watch.kill_tree(proc.pid, own=False)
             proc.kill()
             proc.wait()
             for stream in (proc.stdin, proc.stdout):

@@ -1,11 +1,14 @@
 """A throw-away copy of the user's project folder for one run.
 
 The user's working tree is never touched: the program runs in the copy, candidates are written into
-the copy, and whatever the program writes is deleted with it.
+the copy, and whatever the program writes is deleted with it. Big files are cloned where the
+filesystem can, else linked and copied on the program's first write; links into the project point
+into the copy.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import tempfile
@@ -13,41 +16,70 @@ from pathlib import Path
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache",
              ".pytest_cache", ".ruff_cache", ".tox"}
-LINK_ABOVE_BYTES = 16 * 1024 * 1024  # big data files are linked read-only, not copied
+LINK_ABOVE_BYTES = 16 * 1024 * 1024  # big data files are cloned or linked, not copied
+FICLONE = 0x40049409  # Linux ioctl: a copy-on-write clone (btrfs, XFS, bcachefs)
 
 
-def _copy(src: Path, dst: Path) -> None:
-    dst.mkdir(parents=True, exist_ok=True)
-    with os.scandir(src) as entries:
-        for entry in entries:
-            target = dst / entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if entry.name not in SKIP_DIRS:
-                    _copy(Path(entry.path), target)
-            elif entry.is_file(follow_symlinks=False):
-                if entry.stat().st_size > LINK_ABOVE_BYTES:
-                    os.symlink(os.path.realpath(entry.path), target)
-                else:
-                    shutil.copy2(entry.path, target)
-            elif entry.is_symlink():
-                try:
-                    os.symlink(os.readlink(entry.path), target)
-                except OSError:
-                    pass
+def _clone(src: str, dst: Path) -> bool:
+    """A private copy that costs nothing where the filesystem shares blocks copy-on-write."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        with open(src, "rb") as fin, open(dst, "wb") as fout:
+            fcntl.ioctl(fout.fileno(), FICLONE, fin.fileno())
+        shutil.copystat(src, dst)
+        return True
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.unlink(dst)
+        return False
 
 
 class Sandbox:
-    """``root`` is a copy of ``project``; ``place(path)`` maps a user path into the copy."""
+    """``root`` is a copy of ``project``; ``place(path)`` maps a user path into the copy.
+
+    ``linked`` lists the big files that are symbolic links to the user's own files (where the
+    filesystem cannot clone them): the probe swaps such a link for a private copy the first time
+    the program writes to it (see ``guard_links`` in the probe)."""
 
     def __init__(self, project: Path, patches: dict[Path, bytes] | None = None) -> None:
         self.project = project.resolve()
         self.base = Path(tempfile.mkdtemp(prefix="gradfix-"))
         self.root = self.base / "project"
-        _copy(self.project, self.root)
+        self.linked: list[str] = []
+        self._copy(self.project, self.root)
         for path, data in (patches or {}).items():
             placed = self.place(path)
             placed.parent.mkdir(parents=True, exist_ok=True)
             placed.write_bytes(data)
+
+    def _copy(self, src: Path, dst: Path) -> None:
+        dst.mkdir(parents=True, exist_ok=True)
+        with os.scandir(src) as entries:
+            for entry in entries:
+                target = dst / entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    if entry.name not in SKIP_DIRS:
+                        self._copy(Path(entry.path), target)
+                elif entry.is_file(follow_symlinks=False):
+                    if entry.stat().st_size <= LINK_ABOVE_BYTES:
+                        shutil.copy2(entry.path, target)
+                    elif not _clone(entry.path, target):
+                        os.symlink(os.path.realpath(entry.path), target)
+                        self.linked.append(str(target))
+                elif entry.is_symlink():
+                    with contextlib.suppress(OSError):
+                        os.symlink(self._relink(os.readlink(entry.path)), target)
+
+    def _relink(self, link: str) -> str:
+        """An absolute link into the project points into the copy instead: writes through it must
+        not reach the user's files."""
+        prefix = str(self.project)
+        if os.path.isabs(link) and (link == prefix or link.startswith(prefix + os.sep)):
+            return str(self.root / os.path.relpath(link, prefix))
+        return link
 
     def place(self, path: Path) -> Path:
         return self.root / Path(path).resolve().relative_to(self.project)

@@ -3,8 +3,9 @@
 Runs in the child (see ``gradfix_child/__init__.py``): started by the zygote after a fork, or as
 ``main([REQUEST.json])`` in a fresh interpreter (spawn).
 
-Request (a dict, see ``protocol`` in the parent): script, args, cwd, result, output, seed, eager,
-device, user_roots. The result is one JSON object written atomically to ``request["result"]``.
+Request (a dict, see ``Runner.run`` in the parent): script, args, cwd, result, output, seed,
+eager, device, user_roots, linked, timeout, memory_limit_mb, max_processes. The result is one JSON
+object written atomically to ``request["result"]``; the output is the caller's to capture.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import json
 import os
 import runpy
+import shutil
 import sys
 import time
 
+from gradfix_child import watch
 from gradfix_child.hooks import StopProbe, instrument
 from gradfix_child.record import Recorder
 
@@ -31,6 +34,49 @@ def preload(device: str = "cpu") -> None:
         import keras  # noqa: F401
     except ImportError:
         pass
+
+
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_TRUNC | os.O_CREAT
+CHANGES = {"os.truncate", "os.chmod", "os.chown", "os.utime"}  # audit events that write through a link
+
+
+def _where(path) -> str:
+    """A path with its folder resolved but not its last part: a link, not the file it points to."""
+    full = os.path.abspath(os.fsdecode(path))
+    return os.path.join(os.path.realpath(os.path.dirname(full)), os.path.basename(full))
+
+
+def _own_copy(link: str) -> None:
+    tmp = link + ".gradfix-copy"
+    shutil.copy2(os.path.realpath(link), tmp)
+    os.replace(tmp, link)
+
+
+def guard_links(links: list[str]) -> None:
+    """The sandbox links big files to the user's own. The first time the program opens one to write
+    (or truncates, chmods, touches it), the link becomes a private copy: the user's file is never
+    written. This sees Python-level writes (open, NumPy, pickle, logging), not native code's."""
+    protected = {_where(link) for link in links}
+    busy: list[bool] = []
+
+    def hook(event: str, args: tuple) -> None:
+        if busy or not protected or (event != "open" and event not in CHANGES):
+            return
+        if event == "open" and not (isinstance(args[2], int) and args[2] & WRITE_FLAGS):
+            return
+        if args[0] is None or isinstance(args[0], int):
+            return
+        where = _where(args[0])
+        if where in protected:
+            protected.discard(where)
+            busy.append(True)
+            try:
+                _own_copy(where)
+            finally:
+                busy.pop()
+
+    if protected:
+        sys.addaudithook(hook)
 
 
 def _seed(seed: int) -> None:
@@ -71,6 +117,7 @@ def run(request: dict) -> dict:
     _seed(int(request.get("seed", 0)))
     if request.get("eager", True):
         tf.config.run_functions_eagerly(True)
+    guard_links(request.get("linked", []))
     instrument(rec)
     try:
         runpy.run_path(request["script"], run_name="__main__")
@@ -109,12 +156,11 @@ def write_result(path: str, result: dict) -> None:
 
 
 def child_main(request: dict) -> None:
-    """Entry point inside a fresh child: redirect stdio, run, write the result."""
-    out_fd = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    """Entry point inside a fresh child whose stdout and stderr the caller has pointed at its output
+    pipe: stdin is /dev/null (``input()`` ends at once), run, write the result."""
     null_fd = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null_fd, 0)
-    os.dup2(out_fd, 1)
-    os.dup2(out_fd, 2)
+    os.close(null_fd)
     try:
         result = run(request)
     except BaseException as exc:  # a failure of the probe itself
@@ -132,10 +178,14 @@ def child_main(request: dict) -> None:
 
 
 def main(argv: list[str]) -> int:
-    """Spawn mode: ``main([REQUEST.json])`` runs one request in this fresh interpreter."""
+    """Spawn mode: ``main([REQUEST.json])`` runs one request in this fresh interpreter, whose stdout
+    and stderr the parent reads. As a subreaper it kills whatever the program left running before it
+    exits (the parent's watchdog covers the exits that skip this: a crash, ``os._exit``)."""
     with open(argv[0], encoding="utf-8") as fh:
         req = json.load(fh)
+    watch.make_subreaper()
+    watch.restrict(req.get("max_processes"))
     preload(req.get("device", "cpu"))
     child_main(req)
-    sys.stdout.flush()
+    watch.kill_tree(os.getpid(), own=True)
     os._exit(0)
