@@ -40,6 +40,14 @@ def _run_options(f):
                           "$CONDA_PREFIX, ./.venv, else this one].")(f)
     f = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
                      help="Scripts examined in parallel, one TensorFlow process each [default: cores].")(f)
+    f = click.option("--memory-limit", type=click.IntRange(min=64), default=None, metavar="MIB",
+                     help="Memory for the script's whole process tree, in MiB [default: 75% of RAM].")(f)
+    f = click.option("--max-processes", type=click.IntRange(min=1), default=None, metavar="N",
+                     help="Processes the script may run at once [default: 256].")(f)
+    f = click.option("--run", "command", metavar='"CMD"', default=None,
+                     help="Reproduce through your own command (e.g. \"pytest tests/test_train.py::test_step\" "
+                          "or \"python -m pkg.train\"), run from the current folder with the probe injected; "
+                          "PATH names the files to diagnose and fix.")(f)
     f = click.option("--allow-env", "allow_env", metavar="NAME", multiple=True,
                      help="Let the script see this environment variable although it looks like a "
                           "credential (repeatable); all others such are removed.")(f)
@@ -60,15 +68,15 @@ def _python(flag: str | None, run: dict, root: Path | None) -> str:
 
 
 def _report_options(f):
-    f = click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-                     show_default=True, help="Output format.")(f)
+    f = click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+                     show_default=True, help="Output format: text, JSON, SARIF 2.1.0 (code scanning, with "
+                                             "fixes) or GitHub workflow annotations.")(f)
     f = click.option("--shard", metavar="K/N", default=None,
                      help="Examine only shard K of N (a stable split for CI matrices).")(f)
     return f
 
 
-def _settings(ctx: click.Context, paths: Sequence[Path], default_paths: Sequence[Path] = (),
-              **given) -> tuple[list[Path], RunOptions, int | None]:
+def _settings(ctx: click.Context, paths: Sequence[Path], **given) -> tuple[list[Path], RunOptions, int | None]:
     """Paths, run options and jobs: the command line first, then ``[tool.gradfix]``, then defaults."""
     from gradfix import config
 
@@ -79,15 +87,19 @@ def _settings(ctx: click.Context, paths: Sequence[Path], default_paths: Sequence
         value = given.get(name)
         return value if value is not None else run.get(key, default)
 
-    if not paths:
-        paths = cfg.paths() or list(default_paths)
-        if not paths:
-            raise click.UsageError("no paths given, and no `paths` in [tool.gradfix] of a pyproject.toml")
+    if given.get("command") and not paths:
+        raise click.UsageError("--run needs the PATH of the file to diagnose and fix (where the training "
+                               "step lives), e.g. gradfix check model.py --run \"pytest tests/test_train.py\"")
+    if not paths:  # as Ruff: the configured paths, else the current folder
+        paths = cfg.paths() or [Path(".")]
     script_args = ctx.obj["script_args"] or tuple(run.get("args", ()))
     options = RunOptions(script_args=script_args, timeout=pick("timeout", "timeout", 120.0),
                          device=pick("device", "device", "cpu"), isolation=pick("isolation", "isolation", "auto"),
                          python=_python(given.get("python"), run, cfg.root),
                          env_allow=tuple(given.get("allow_env") or ()) + tuple(run.get("allow-env", ())),
+                         memory_limit=pick("memory_limit", "memory-limit", None),
+                         max_processes=pick("max_processes", "max-processes", None),
+                         command=given.get("command"),
                          unsafe_fixes=bool(given.get("unsafe_fixes")) or run.get("unsafe-fixes", False))
     return list(paths), options, pick("jobs", "jobs", None)
 
@@ -118,6 +130,15 @@ def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: b
         click.echo("\r\033[K", nl=False, err=True)
     if fmt == "json":
         click.echo(to_json(outcomes))
+    elif fmt == "sarif":
+        from gradfix.sarif import to_sarif
+
+        click.echo(to_sarif(outcomes))
+    elif fmt == "github":
+        from gradfix.annotations import to_github
+
+        click.echo(to_github(outcomes), nl=False)
+        click.echo(summary(outcomes, apply and not dry_run), err=True)
     else:
         _print_text(outcomes, apply, dry_run, options.unsafe_fixes)
     return _exit_code(outcomes, apply, dry_run)
@@ -184,7 +205,7 @@ def apply(ctx: click.Context, paths, fmt, shard, dry_run, interactive, **given) 
     paths, options, jobs = _settings(ctx, paths, **given)
     if interactive:
         if dry_run or fmt != "text":
-            raise click.UsageError("--interactive cannot be combined with --dry-run or --format json")
+            raise click.UsageError("--interactive cannot be combined with --dry-run or --format")
         ctx.exit(_interactive(paths, options, shard))
     ctx.exit(_examine(paths, options, apply=True, dry_run=dry_run, fmt=fmt, jobs=jobs, shard=shard))
 
@@ -287,7 +308,7 @@ def bot(ctx: click.Context, paths, dry_run, fmt, repo, api_url, token_env, app_i
     from gradfix.bot.run import run_bot
     from gradfix.bot.settings import resolve, take_credentials
 
-    paths, options, jobs = _settings(ctx, paths, default_paths=[Path(".")], **given)
+    paths, options, jobs = _settings(ctx, paths, **given)
     flags = dict(repo=repo, api_url=api_url, token_env=token_env, app_id=app_id, app_key_file=app_key_file,
                  remote=remote, base=base, max_open=max_open, dry_run=dry_run, read_only=read_only,
                  patch_out=patch_out)

@@ -89,7 +89,7 @@ def _serial(targets: Sequence[Path], options: RunOptions, work: Work, progress: 
 def _runner(options: RunOptions, threads: int | None = None) -> Runner:
     runner = Runner(python=options.python, device=options.device, isolation=options.isolation,
                     threads=threads, env_allow=options.env_allow, memory_limit_mb=options.memory_limit,
-                    max_processes=options.max_processes)
+                    max_processes=options.max_processes, command=options.command)
     runner.warm()  # TensorFlow imports in the background while the work is set up
     return runner
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -95,7 +96,8 @@ class Runner:
     def __init__(self, python: str | None = None, device: str = "cpu", isolation: str = "auto",
                  seed: int = 0, eager: bool = True, env_allow: tuple[str, ...] = (),
                  threads: int | None = None, memory_limit_mb: int | None = None,
-                 max_processes: int | None = None) -> None:
+                 max_processes: int | None = None, command: str | None = None,
+                 command_cwd: Path | None = None) -> None:
         if isolation not in ("auto", "fork", "spawn"):
             raise RunnerError(f"unknown isolation {isolation!r} (use auto, fork or spawn)")
         if isolation == "fork" and not hasattr(os, "fork"):
@@ -113,6 +115,12 @@ class Runner:
             self.env["CUDA_VISIBLE_DEVICES"] = "-1"
         if threads:  # several runners share the cores: TensorFlow's pools would fight otherwise
             self.env["TF_NUM_INTRAOP_THREADS"] = self.env["TF_NUM_INTEROP_THREADS"] = str(threads)
+        # --run: each run is the user's own command (in a sandbox copy of ``command_cwd``) with the
+        # probe injected, instead of the script run by gradfix's child
+        self.command = shlex.split(command) if command else None
+        if command is not None and not self.command:
+            raise RunnerError("--run: empty command")
+        self.command_cwd = (command_cwd or Path.cwd()).resolve()
         self._zygote: subprocess.Popen | None = None
         self._pending: subprocess.Popen | None = None  # started, not yet known to be ready
         self._zygote_log = None
@@ -122,7 +130,7 @@ class Runner:
     def warm(self) -> None:
         """Start the zygote now (it imports TensorFlow while gradfix does other work); the first
         run waits for it to be ready."""
-        if self.isolation == "fork" and self._pending is None and self._zygote is None:
+        if self.isolation == "fork" and self.command is None and self._pending is None and self._zygote is None:
             self._zygote_log = tempfile.TemporaryFile()
             try:
                 self._pending = subprocess.Popen(
@@ -193,13 +201,42 @@ class Runner:
                 proc.stdout.close()
         return answer
 
+    # ------------------------------------------------------------------ --run
+    def _via_command(self, request: dict, workdir: Path) -> dict:
+        """The user's command, with gradfix's sitecustomize first on PYTHONPATH: the probe installs
+        itself when TensorFlow is imported (gradfix_child/inject.py). Watched like a spawned run."""
+        req_path = workdir / "request.json"
+        req_path.write_text(json.dumps(request), encoding="utf-8")
+        env = dict(self.env)
+        boot = str(RUNNER_DIR / "gradfix_child" / "boot")
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (boot, env.get("PYTHONPATH")) if p)
+        env.update(GRADFIX_INJECT=str(req_path), GRADFIX_CHILD_DIR=str(RUNNER_DIR))
+        try:
+            proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=env, cwd=request["cwd"], start_new_session=True)
+        except OSError as exc:
+            raise RunnerError(f"--run: cannot start {self.command[0]!r} ({exc.strerror})") from exc
+        capture = watch.Capture()
+        reader = threading.Thread(target=watch.pump, args=(proc.stdout.fileno(), capture), daemon=True)
+        reader.start()
+        dog = watch.Watchdog(proc.pid, True, request["memory_limit_mb"], request["max_processes"])
+        try:
+            answer = watch.supervise(proc.pid, proc.poll, request["timeout"], dog)
+        finally:
+            _end_spawned(proc, dog)
+            reader.join(1.0)
+            Path(request["output"]).write_bytes(capture.kept())
+            if not reader.is_alive():
+                proc.stdout.close()
+        return answer
+
     # ------------------------------------------------------------------ public
     def run(self, script: Path, args: tuple[str, ...] = (), timeout: float = 120.0,
             patches: dict[Path, bytes] | None = None, project: Path | None = None) -> ProbeResult:
         """Run ``script`` (a user path) in a fresh sandbox copy of ``project`` (default: its folder),
         with ``patches`` (user path -> new bytes) written into the copy."""
         script = Path(script).resolve()
-        project = (project or script.parent).resolve()
+        project = self.command_cwd if self.command else (project or script.parent).resolve()
         started = time.monotonic()
         with Sandbox(project, patches) as box:
             request = {
@@ -217,7 +254,10 @@ class Runner:
                 "memory_limit_mb": self.memory_limit_mb,
                 "max_processes": self.max_processes,
             }
-            if self.isolation == "fork":
+            if self.command:
+                request["cwd"] = str(box.root)
+                answer = self._via_command(request, box.base)
+            elif self.isolation == "fork":
                 answer = self._via_zygote(request)
             else:
                 answer = self._via_spawn(request, box.base)
