@@ -109,7 +109,8 @@ def _settings(ctx: click.Context, paths: Sequence[Path], **given) -> tuple[list[
 def cli() -> None:
     """Repair TensorFlow training code whose gradients come back None, proven by running it.
 
-    Arguments after `--` are passed to the script."""
+    PATH is a script, a Jupyter notebook (.ipynb: its code cells run in order, IPython magics and
+    shell lines skipped; needs nbformat) or a folder. Arguments after `--` are passed to the script."""
 
 
 def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: bool, fmt: str,
@@ -195,7 +196,8 @@ def check(ctx: click.Context, paths, fmt, shard, **given) -> None:
 @cli.command()
 @_run_options
 @_report_options
-@click.option("--dry-run", is_flag=True, help="Print the verified diff instead of writing it.")
+@click.option("--dry-run", is_flag=True, help="Print the verified diff instead of writing it (for a notebook: "
+                                              "the code of each changed cell, to read, not for git apply).")
 @click.option("--unsafe-fixes", is_flag=True, default=None, help="Also apply fixes that may change values.")
 @click.option("--interactive", "-i", is_flag=True, help="Show each verified fix (diff, diagnosis, evidence) and "
                                                          "ask: [y]es / [n]o / [a]ll / [q]uit.")

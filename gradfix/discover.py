@@ -1,4 +1,5 @@
-"""Which files a command looks at: the files named, and the training scripts in folders named."""
+"""Which files a command looks at: the files named, and the training scripts (and notebooks) in
+folders named."""
 
 from __future__ import annotations
 
@@ -24,10 +25,15 @@ def is_symlink_loop(path: Path) -> bool:
 
 
 def _python_files(folder: Path) -> list[Path]:
+    """Python files and, when nbformat is installed to read them, Jupyter notebooks (a scan of a
+    project with notebooks keeps working without it; a notebook named directly says what is missing)."""
+    from gradfix.notebook import nbformat_available
+
+    suffixes = (".py", ".ipynb") if nbformat_available() else (".py",)
     found = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
-        found += [Path(root) / f for f in sorted(files) if f.endswith(".py")]
+        found += [Path(root) / f for f in sorted(files) if f.endswith(suffixes)]
     return found
 
 
@@ -41,7 +47,7 @@ def _is_training_script(path: Path) -> bool:
 def discover(paths: Iterable[Path]) -> list[Path]:
     """Files to examine, in a stable order. A file named directly is always examined (its problems
     are reported for it); a folder contributes its training scripts. Raises InputError when a path
-    does not exist or a folder holds no Python file."""
+    does not exist or a folder holds no Python file (or notebook)."""
     out: list[Path] = []
     for path in paths:
         if not path.exists():
@@ -50,7 +56,7 @@ def discover(paths: Iterable[Path]) -> list[Path]:
         if path.is_dir():
             files = _python_files(path)
             if not files:
-                raise InputError(f"{path}: no Python files in this folder")
+                raise InputError(f"{path}: no Python files or notebooks in this folder")
             scripts = [f for f in files if _is_training_script(f)]
             if not scripts:
                 raise InputError(f"{path}: no training script here (no file uses GradientTape, "

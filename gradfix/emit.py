@@ -25,29 +25,44 @@ STATUS = {Healthy: "healthy", Repaired: "repaired", Unrepaired: "unrepaired", Fa
 
 
 def proposal_diff(proposal: Proposal) -> str:
-    return patch_diff((p.path, p.before, p.after) for p in proposal.patches)
+    """The unified diff of a proposal; a notebook's part shows the code of each changed cell
+    (``--- a/train.ipynb (cell 4)``), to read, not to ``git apply``."""
+    from gradfix.notebook import cell_diff, is_notebook
+
+    return "".join(cell_diff(p.before, p.after, display_path(Path(p.path))) if is_notebook(p.path)
+                   else patch_diff([(p.path, p.before, p.after)]) for p in proposal.patches)
 
 
 def _name(path: str | Path, root: Path | None = None) -> str:
     return display_path(Path(path), root)
 
 
+def _at(path: str | Path, line: int, cell: int | None, root: Path | None = None) -> str:
+    """``train.py:12``, or in a notebook ``train.ipynb:cell 4:line 2``."""
+    return f"{_name(path, root)}:cell {cell}:line {line}" if cell is not None else f"{_name(path, root)}:{line}"
+
+
 def finding_line(f: Finding, tail: str, root: Path | None = None) -> str:
     """``train.py:12: w has no gradient — <why> (line 9); <tail>``, paths relative to ``root``
-    (default: the current folder)."""
+    (default: the current folder). In a notebook: ``train.ipynb:cell 4:line 2: ... (cell 3, line 5)``."""
     where = ""
+    cause_cell = getattr(f, "cause_cell", None)
     if f.cause_line is not None:
         cause_file = f.cause_path and f.cause_path != f.path
-        where = f" ({_name(f.cause_path, root) + ':' if cause_file else 'line '}{f.cause_line})"
-    return f"{_name(f.path, root)}:{f.line}: {f.variable} has no gradient — {f.message}{where}; {tail}"
+        if cause_cell is not None:
+            where = f" ({_name(f.cause_path, root) + ':' if cause_file else ''}cell {cause_cell}, line {f.cause_line})"
+        else:
+            where = f" ({_name(f.cause_path, root) + ':' if cause_file else 'line '}{f.cause_line})"
+    return (f"{_at(f.path, f.line, getattr(f, 'cell', None), root)}: {f.variable} has no gradient — "
+            f"{f.message}{where}; {tail}")
 
 
 def text_lines(outcome: Outcome, dry_run: bool = False, unsafe_fixes: bool = False) -> list[str]:
     """Human lines for one file (diagnostics; diffs are separate)."""
     quiet = [f"{finding_line(f, 'suppressed by # gradfix: ignore')}" for f in getattr(outcome, "suppressed", ())]
     if isinstance(outcome, Healthy):
-        return quiet + [f"warning: {_name(outcome.path)}:{c.line}: the gradient of {s.name} is identically "
-                        f"zero (no error, but it will not train)"
+        return quiet + [f"warning: {_at(outcome.path, c.line, getattr(c, 'cell', None))}: the gradient of "
+                        f"{s.name} is identically zero (no error, but it will not train)"
                         for c in outcome.probe.gradient_calls if c.step == 1 for s in c.sources
                         if s.has_gradient and s.norm == 0.0]
     if isinstance(outcome, Failed):
@@ -107,11 +122,17 @@ def summary(outcomes: Sequence[Outcome], applied: bool) -> str:
 # --------------------------------------------------------------------------- JSON
 
 
+def _cell(obj, prefix: str = "") -> dict:
+    """``{"cell": 4, "cell_id": "..."}`` for a place in a notebook cell; nothing for a script."""
+    cell = getattr(obj, prefix + "cell", None)
+    return {} if cell is None else {prefix + "cell": cell, prefix + "cell_id": getattr(obj, prefix + "cell_id", None)}
+
+
 def _calls(probe: ProbeResult | None) -> list[dict]:
     if probe is None:
         return []
     return [
-        {"path": _name(c.path), "line": c.line, "loss": c.loss, "target_type": c.target_type,
+        {"path": _name(c.path), "line": c.line, **_cell(c), "loss": c.loss, "target_type": c.target_type,
          "sources": [{"name": s.name, "dtype": s.dtype, "shape": list(s.shape) if s.shape is not None else None,
                       "has_gradient": s.has_gradient, "finite": s.finite, "norm": s.norm}
                      for s in c.sources]}
@@ -126,7 +147,7 @@ def _evidence(before: ProbeResult, after: ProbeResult | None) -> dict:
         other = after_calls[i] if i < len(after_calls) else None
         for j, src in enumerate(call.sources):
             new = other.sources[j] if other and j < len(other.sources) else None
-            variables.append({"name": src.name, "line": call.line, "before": src.has_gradient,
+            variables.append({"name": src.name, "line": call.line, **_cell(call), "before": src.has_gradient,
                               "after": bool(new and new.has_gradient), "norm_after": new.norm if new else None})
     return {"loss_before": before.first_loss, "loss_after": after.first_loss if after else None,
             "variables": variables}
@@ -142,8 +163,8 @@ def _fix(verdict: Verdict | None, probe: ProbeResult, written: bool) -> dict | N
 
 
 def _finding(f: Finding) -> dict:
-    return {"variable": f.variable, "path": _name(f.path), "line": f.line, "cause": f.cause.value,
-            "cause_line": f.cause_line, "message": f.message}
+    return {"variable": f.variable, "path": _name(f.path), "line": f.line, **_cell(f), "cause": f.cause.value,
+            "cause_line": f.cause_line, **_cell(f, "cause_"), "message": f.message}
 
 
 def file_json(outcome: Outcome) -> dict:

@@ -9,10 +9,12 @@ from gradfix.types import Failed, Outcome, Repaired, RunOptions, Skipped
 
 
 def examine(path: Path, runner, options: RunOptions, write: bool) -> Outcome:
-    """``repair`` then, with ``write``, ``write_fix``; a write that cannot happen is a Failed value."""
+    """``repair`` (``repair_notebook`` for a ``.ipynb``) then, with ``write``, ``write_fix``; a write
+    that cannot happen is a Failed value."""
+    from gradfix.notebook import is_notebook, repair_notebook
     from gradfix.pipeline import repair, write_fix  # libcst is imported only when work starts
 
-    outcome = repair(path, runner, options)
+    outcome = (repair_notebook if is_notebook(path) else repair)(path, runner, options)
     if write and isinstance(outcome, Repaired):
         try:
             outcome = write_fix(outcome)

@@ -30,8 +30,9 @@ class SourceFile:
         return (codecs.BOM_UTF8 + body) if self.bom else body
 
 
-def load(path: Path) -> SourceFile:
-    """Read and parse ``path``; raise InputError with one clear line when that is impossible."""
+def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of ``path``; InputError with one clear line when it is missing, a folder, unreadable,
+    larger than ``limit`` or empty."""
     if not path.exists():
         raise InputError(f"{path}: {'symlink loop' if is_symlink_loop(path) else 'no such file'}")
     if path.is_dir():
@@ -40,12 +41,23 @@ def load(path: Path) -> SourceFile:
         data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{path}: file too large ({len(data) // 1024} KiB; limit {MAX_BYTES // 1024} KiB)")
-    if b"\0" in data:
-        raise InputError(f"{path}: binary file, not Python source")
+    if len(data) > limit:
+        raise InputError(f"{path}: file too large ({len(data) // 1024} KiB; limit {limit // 1024} KiB)")
     if not data.strip():
         raise InputError(f"{path}: empty file, nothing to run")
+    return data
+
+
+def load(path: Path) -> SourceFile:
+    """Read and parse ``path``; raise InputError with one clear line when that is impossible. A
+    notebook (``.ipynb``) is read as the JSON text it is (see gradfix.notebook)."""
+    if path.suffix.lower() == ".ipynb":
+        from gradfix.notebook.read import load_notebook
+
+        return load_notebook(path)
+    data = read_bytes(path)
+    if b"\0" in data:
+        raise InputError(f"{path}: binary file, not Python source")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:  # bytes that are not UTF-8 and no (valid) coding cookie

@@ -38,6 +38,11 @@ def _failure(path: Path, probe: ProbeResult, timeout: float) -> Failed | None:
                             f"(raise --timeout)", probe)
     if probe.status == "device-error" and probe.error:
         return Failed(path, f"{path}: {probe.error.message}", probe)
+    if probe.status == "limit" and probe.error:
+        flag = "--memory-limit" if "memory" in probe.error.message else "--max-processes"
+        return Failed(path, f"{path}: the program {probe.error.message} (raise {flag})", probe)
+    if probe.status == "crashed" and probe.error:
+        return Failed(path, f"{path}: the program {probe.error.message}", probe)
     if probe.status != "ok":
         detail = probe.error.message if probe.error else probe.status
         return Failed(path, f"{path}: the program crashed ({detail})", probe)
@@ -59,10 +64,11 @@ def _is_healthy(probe: ProbeResult) -> bool:
     return probe.missing_count == 0 and not any(c.error for c in probe.gradient_calls)
 
 
-def _user_files(script: Path, probe: ProbeResult) -> dict[Path, SourceFile]:
-    """The script plus the project's own files the gradient calls and the traceback went through."""
+def _user_files(script: Path, probe: ProbeResult, source: SourceFile | None = None) -> dict[Path, SourceFile]:
+    """The script (``source`` when given) plus the project's own files the gradient calls and the
+    traceback went through."""
     project = script.parent.resolve()
-    files = {script.resolve(): load(script)}
+    files = {script.resolve(): source or load(script)}
     frames = [f for c in probe.gradient_calls for f in c.stack]
     frames += list(probe.error.stack) if probe.error else []
     frames += list(probe.functions)
@@ -91,20 +97,24 @@ def _combine(base: Mapping[Path, str], texts: Mapping[Path, str], prior: tuple[P
 
 
 def repair(script: Path, runner: Runner, options: RunOptions,
-           codemods: Sequence[Codemod] = REGISTRY) -> Outcome:
+           codemods: Sequence[Codemod] = REGISTRY, source: SourceFile | None = None) -> Outcome:
     """Examine ``script`` and find the smallest verified fix. Never writes; never raises for a
-    problem of this one program (that is a Failed value)."""
+    problem of this one program (that is a Failed value).
+
+    ``source``: the script's text, for a script that exists only in the sandbox (a notebook's
+    program): it is written into every run's copy of the project, the user's folder never sees it."""
+    own = {script.resolve(): source.data} if source is not None else {}
     try:
-        text = load(script).text
+        text = (source or load(script)).text
         # The static analysis every later stage needs runs while the child runs the script.
         threading.Thread(target=analyse, args=(text,), daemon=True).start()
-        original = runner.run(script, options.script_args, options.timeout)
+        original = runner.run(script, options.script_args, options.timeout, patches=own or None)
         failed = _failure(script, original, options.timeout)
         if failed:
             return failed
         if _is_healthy(original):
             return Healthy(script, original)
-        sources = _user_files(script, original)
+        sources = _user_files(script, original, source)
     except InputError as exc:
         return Failed(script, str(exc))
     base = {p: s.text for p, s in sources.items()}
@@ -120,7 +130,7 @@ def repair(script: Path, runner: Runner, options: RunOptions,
         round_findings = findings if probe is original else split(diagnose(probe, texts), texts)[0]
         for cand in propose(texts, round_findings, probe, codemods):
             whole = _combine(base, texts, prior, cand)
-            patches = {p.path: sources[p.path].encode(p.after) for p in whole.patches}
+            patches = {**own, **{p.path: sources[p.path].encode(p.after) for p in whole.patches}}
             result = runner.run(script, options.script_args, options.timeout, patches=patches)
             verdict = judge(whole, result, original, exempt)
             tried.append(verdict)

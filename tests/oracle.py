@@ -21,6 +21,11 @@ script runs, as gradfix's probe does: ``model.fit`` with NumPy in a loss or laye
 gradients instead of failing while tracing.  ``overlay`` maps file names (relative to the script's
 folder) to files copied over the temporary copy before the run: the multi-file cases' ``fixed/``.
 
+A notebook (``train.ipynb``) is run as the program of its code cells, converted here with the oracle's
+own small code (``notebook_program``), independent of gradfix's: cells in order, markdown and raw cells
+left out, a cell starting with ``%%`` left out, and each IPython line (``%magic``, ``!shell``,
+``x = !cmd``, ``obj?``, ``?obj``) replaced by ``pass`` at its indentation.
+
 ``Zygote`` is the fast path for many runs: one process imports TensorFlow once and forks a fresh
 child per run (the same child code as ``run_oracle``; each child still starts from a process that
 has run no user code and no TensorFlow op).  ``Zygote().run(...)`` takes ``run_oracle``'s arguments
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -187,13 +193,52 @@ _serve()
 _ENV = dict(TF_CPP_MIN_LOG_LEVEL="2", CUDA_VISIBLE_DEVICES="-1", PYTHONHASHSEED="0", MPLBACKEND="Agg")
 
 
+_IPYTHON_ASSIGN = re.compile(r"^[A-Za-z_][\w.]*(\[[^\]=]*\])?(\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*[!%]")
+
+
+def _ipython_line(line: str) -> bool:
+    code = line.strip()
+    if code.startswith(("%", "!", "?")) or _IPYTHON_ASSIGN.match(code):
+        return True
+    return code.endswith("?") and not code.startswith("#") and "#" not in code
+
+
+def notebook_program(path) -> str:
+    """The program of a notebook's code cells (see the module doc); lines inside a triple-quoted
+    string or a bracket are never taken for IPython syntax."""
+    out = []
+    for cell in json.loads(Path(path).read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        source = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+        if source.strip().startswith("%%"):
+            continue
+        depth, triple = 0, None
+        for line in source.split("\n"):
+            if depth == 0 and triple is None and _ipython_line(line):
+                out.append(line[: len(line) - len(line.lstrip())] + "pass")
+                continue
+            out.append(line)
+            for token in re.findall(r"\"\"\"|\'\'\'|[()\[\]{}]", line.split("#")[0] if triple is None else line):
+                if token in ('"""', "'''"):
+                    triple = None if triple == token else triple or token
+                elif triple is None:
+                    depth += 1 if token in "([{" else -1
+    return "\n".join(out) + "\n"
+
+
 def _prepare(tmp: Path, script_path: Path, overlay) -> Path:
-    """Copy the script's folder (and the overlay) into ``tmp/case``; return the script's copy."""
+    """Copy the script's folder (and the overlay) into ``tmp/case``; return the script's copy (for a
+    notebook: its program, written beside it)."""
     work = tmp / "case"
     shutil.copytree(script_path.parent, work, ignore=shutil.ignore_patterns("__pycache__"))
     for name, src in (overlay or {}).items():
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, work / name)
+    if script_path.suffix == ".ipynb":
+        program = work / f"{script_path.stem}_oracle_program.py"
+        program.write_text(notebook_program(work / script_path.name), encoding="utf-8")
+        return program
     return work / script_path.name
 
 
@@ -269,7 +314,7 @@ class Zygote:
         self._dir.cleanup()
 
 
-if __name__ == "__main__":  # python tests/oracle.py [--eager] corpus/x/train.py [args...]
+if __name__ == "__main__":  # python tests/oracle.py [--eager] corpus/x/train.py|train.ipynb [args...]
     eager = sys.argv[1:2] == ["--eager"]
     argv = sys.argv[2:] if eager else sys.argv[1:]
     r = run_oracle(argv[0], argv[1:], eager=eager)

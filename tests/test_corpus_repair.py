@@ -1,5 +1,7 @@
 """End to end over the public corpus, with real TensorFlow: every broken case is repaired (proven by
-the independent oracle, not by gradfix's own verdict) and every clean program is left byte-identical."""
+the independent oracle, not by gradfix's own verdict) and every clean program is left byte-identical.
+A notebook case (``notebook = true``: ``train.ipynb``) is repaired through ``repair_notebook`` and its
+written fix must also be a valid notebook whose other cells are untouched."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from conftest import CORPUS
 from oracle import run_oracle
 
 from gradfix.emit import file_json
+from gradfix.notebook import repair_notebook
 from gradfix.pipeline import repair, write_fix
 from gradfix.types import Healthy, Repaired, RunOptions, Safety, Unrepaired
 
@@ -32,8 +35,33 @@ def _cases(kind: str) -> list[Path]:
 
 def _copy(folder: Path, tmp_path: Path) -> Path:
     dest = tmp_path / folder.name
-    shutil.copytree(folder, dest, ignore=shutil.ignore_patterns("fixed.py", "fixed", "__pycache__"))
-    return dest / "train.py"
+    shutil.copytree(folder, dest, ignore=shutil.ignore_patterns("fixed.py", "fixed", "fixed.ipynb", "__pycache__"))
+    return dest / ("train.ipynb" if (folder / "train.ipynb").exists() else "train.py")
+
+
+def _repair(script: Path, runner, options: RunOptions):
+    return (repair_notebook if script.suffix == ".ipynb" else repair)(script, runner, options)
+
+
+def _assert_only_sources_changed(before: str, after: str) -> None:
+    """A notebook fix: still a valid notebook, some cell's source changed, and every other byte of
+    every cell (outputs, execution counts, metadata, ids) and of the notebook's metadata is the same."""
+    import json
+
+    import nbformat
+
+    nbformat.validate(nbformat.reads(after, as_version=nbformat.NO_CONVERT))
+    old, new = json.loads(before), json.loads(after)
+    assert {k: v for k, v in old.items() if k != "cells"} == {k: v for k, v in new.items() if k != "cells"}
+    assert len(old["cells"]) == len(new["cells"])
+    changed = 0
+    for a, b in zip(old["cells"], new["cells"]):
+        if json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True):
+            continue
+        changed += 1
+        assert a["cell_type"] == "code"
+        assert {k: v for k, v in a.items() if k != "source"} == {k: v for k, v in b.items() if k != "source"}
+    assert changed
 
 
 def _snapshot(folder: Path) -> dict[Path, bytes]:
@@ -46,7 +74,7 @@ def test_broken_case_is_repaired(case, runner, tmp_path):
     script = _copy(case, tmp_path)
     options = RunOptions(script_args=tuple(meta.get("args", ())),
                          unsafe_fixes=meta.get("safety") == "unsafe")
-    outcome = repair(script, runner, options)
+    outcome = _repair(script, runner, options)
     assert isinstance(outcome, Repaired), _explain(outcome)
     assert meta["cause"] in {f.cause.value for f in outcome.findings}, outcome.findings
     if meta.get("safety") == "safe":
@@ -58,7 +86,10 @@ def test_broken_case_is_repaired(case, runner, tmp_path):
     evidence = fix["evidence"]
     assert any(not v["before"] for v in evidence["variables"]) and all(v["after"] for v in evidence["variables"])
     assert "loss_before" in evidence and "loss_after" in evidence
+    before = script.read_text(encoding="utf-8")
     write_fix(outcome)
+    if script.suffix == ".ipynb":
+        _assert_only_sources_changed(before, script.read_text(encoding="utf-8"))
     report = run_oracle(script, args=tuple(meta.get("args", ())), eager=meta.get("eager", False))
     assert report["calls"], report
     assert report["none_count"] == 0 and report["nonfinite_count"] == 0, report
@@ -70,7 +101,7 @@ def test_clean_program_is_untouched(case, runner, tmp_path):
     meta = tomllib.loads((case / "case.toml").read_text())
     script = _copy(case, tmp_path)
     before = _snapshot(script.parent)
-    outcome = repair(script, runner, RunOptions(script_args=tuple(meta.get("args", ()))))
+    outcome = _repair(script, runner, RunOptions(script_args=tuple(meta.get("args", ()))))
     assert isinstance(outcome, Healthy), _explain(outcome)
     assert _snapshot(script.parent) == before
 
@@ -81,7 +112,7 @@ def test_unfixable_case_is_explained_not_patched(case, runner, tmp_path):
     meta = tomllib.loads((case / "case.toml").read_text())
     script = _copy(case, tmp_path)
     before = _snapshot(script.parent)
-    outcome = repair(script, runner, RunOptions(script_args=tuple(meta.get("args", ()))))
+    outcome = _repair(script, runner, RunOptions(script_args=tuple(meta.get("args", ()))))
     assert isinstance(outcome, Unrepaired) and outcome.suggestion is None, _explain(outcome)
     text = " ".join(f"{f.variable} {f.message}" for f in outcome.findings)
     for word in meta.get("explain", ()):

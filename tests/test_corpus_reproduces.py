@@ -7,6 +7,8 @@
 - clean train.py: every gradient present and finite, no exception;
 - unfixable train.py: at least one None gradient, and no fix at all (gradfix must explain, not patch).
 
+``notebook = true``: the case is ``train.ipynb`` (and its fix ``fixed.ipynb``), run by the oracle as the
+program of its code cells (``oracle.notebook_program``).
 ``eager = true`` in case.toml runs both programs with ``tf.config.run_functions_eagerly(True)``.
 Each script runs in its own fresh process: forked from one of a few oracle zygotes that imported
 TensorFlow once (``GRADFIX_ORACLE_FORK=0``, or a platform without fork, falls back to one subprocess per
@@ -27,7 +29,7 @@ import pytest
 import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from oracle import Zygote, run_oracle  # noqa: E402  (tests/oracle.py; tests/ may or may not be a package)
+from oracle import Zygote, notebook_program, run_oracle  # noqa: E402  (tests/oracle.py; tests/ may or may not be a package)
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CAUSES = {"outside_tape", "numpy_in_graph", "non_differentiable_op", "assign_or_scatter", "int_dtype",
@@ -36,7 +38,8 @@ CODEMODS = {"hoist-into-tape": "safe", "numpy-to-tf": "safe", "scatter-to-mask":
             "cast-to-float": "unsafe", "predict-to-call": "safe", "watch-tensor": "safe",
             "rebind-to-assign": "safe", "straight-through": "safe", "soft-surrogate": "unsafe"}
 KINDS = ("broken", "clean", "unfixable")
-KEYS = {"kind", "cause", "codemods", "safety", "origin", "args", "notes", "eager", "fixed_files", "explain"}
+KEYS = {"kind", "cause", "codemods", "safety", "origin", "args", "notes", "eager", "fixed_files", "explain",
+        "notebook"}
 LOSS_RTOL = 1e-5
 
 
@@ -60,16 +63,25 @@ def _fixed_overlay(case: str) -> dict | None:
     return {name: CORPUS / case / "fixed" / name for name in files}
 
 
+def _file(case: str, variant: str) -> Path:
+    """``train.py`` / ``fixed.py``, or for a notebook case ``train.ipynb`` / ``fixed.ipynb``."""
+    return CORPUS / case / (variant + (".ipynb" if META[case].get("notebook") else ".py"))
+
+
+def _code(path: Path) -> str:
+    return notebook_program(path) if path.suffix == ".ipynb" else path.read_text()
+
+
 def _run(case: str, variant: str, run=run_oracle) -> dict:
-    meta, folder = META[case], CORPUS / case
+    meta = META[case]
     eager = bool(meta.get("eager", False))
     args = meta.get("args", [])
     if variant == "fixed":
         overlay = _fixed_overlay(case)
         if overlay is not None:
-            return run(folder / "train.py", args, eager=eager, overlay=overlay)
-        return run(folder / "fixed.py", args, eager=eager)
-    return run(folder / "train.py", args, eager=eager)
+            return run(_file(case, "train"), args, eager=eager, overlay=overlay)
+        return run(_file(case, "fixed"), args, eager=eager)
+    return run(_file(case, "train"), args, eager=eager)
 
 
 def _zygotes(n: int) -> list:
@@ -133,7 +145,9 @@ def test_case_metadata(case):
     assert meta.get("kind") in KINDS
     assert set(meta) <= KEYS, set(meta) - KEYS
     assert isinstance(meta.get("origin"), str) and len(meta["origin"]) > 20
-    assert (folder / "train.py").is_file()
+    assert _file(case, "train").is_file()
+    if meta.get("notebook"):
+        assert meta["notebook"] is True and meta["kind"] == "broken" and "fixed_files" not in meta
     assert all(isinstance(a, str) for a in meta.get("args", []))
     assert isinstance(meta.get("eager", False), bool)
     if meta["kind"] in ("clean", "unfixable"):
@@ -158,7 +172,7 @@ def test_case_metadata(case):
     assert meta.get("safety") == expected
     overlay = _fixed_overlay(case)
     if overlay is None:
-        pairs = [(folder / "train.py", folder / "fixed.py")]
+        pairs = [(_file(case, "train"), _file(case, "fixed"))]
     else:  # multi-file: fixed/ holds exactly the changed files, and no fixed.py
         assert not (folder / "fixed.py").exists()
         on_disk = {p.relative_to(folder / "fixed").as_posix() for p in (folder / "fixed").rglob("*.py")}
@@ -167,8 +181,8 @@ def test_case_metadata(case):
     changed = []
     for original, fixed in pairs:
         assert original.is_file(), f"fixed/{original.name} has no original"
-        changed += [l for l in difflib.unified_diff(original.read_text().splitlines(),
-                                                    fixed.read_text().splitlines(), lineterm="", n=0)
+        changed += [l for l in difflib.unified_diff(_code(original).splitlines(),
+                                                    _code(fixed).splitlines(), lineterm="", n=0)
                     if l[:1] in "+-" and not l.startswith(("+++", "---"))]
     assert 0 < len(changed) <= 12, "the fix should be a minimal edit"
 

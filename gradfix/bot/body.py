@@ -76,7 +76,9 @@ def _evidence(before: ProbeResult, after: ProbeResult | None) -> list[str]:
             new = other.sources[j] if other and j < len(other.sources) else None
             was = _norm(src.norm) if src.has_gradient else "**None**"
             now = "**None**" if new is None or not new.has_gradient else _norm(new.norm)
-            rows.append(f"| {Path(call.path).name}:{call.line} | `{src.name}` | {was} | {now} |")
+            cell = getattr(call, "cell", None)  # a notebook's gradient call: its cell, and the line there
+            where = f"{Path(call.path).name}:" + (f"cell {cell}:line {call.line}" if cell is not None else f"{call.line}")
+            rows.append(f"| {where} | `{src.name}` | {was} | {now} |")
     loss_after = after.first_loss if after else None
     rows += ["", f"Loss of the first step: {_norm(before.first_loss)} before, {_norm(loss_after)} after."]
     return rows
