@@ -220,3 +220,19 @@ def test_allow_env_lets_one_credential_through_and_no_other(tmp_path):
     seen = json.loads(dump.read_text())
     assert seen.get("WANDB_API_KEY") == "wandb-secret"
     assert "GITHUB_TOKEN" not in seen and "HF_TOKEN" not in seen
+
+
+def test_sarif_and_github_formats_from_the_command_line(seed1):
+    import jsonschema
+    from conftest import ROOT
+
+    sarif = run_cli("check", "--format", "sarif", seed1.name, cwd=seed1.parent)
+    assert sarif.returncode == 1, sarif.stderr
+    log = json.loads(sarif.stdout)
+    schema = json.loads((ROOT / "tests" / "data" / "sarif" / "sarif-2.1.0-rtm.5.json").read_text())
+    jsonschema.Draft4Validator(schema).validate(log)
+    [result] = log["runs"][0]["results"]
+    assert result["ruleId"] == "outside_tape" and result["fixes"]
+    github = run_cli("check", "--format", "github", seed1.name, cwd=seed1.parent)
+    assert github.returncode == 1
+    assert github.stdout.startswith("::error file=train.py,line=10,") and "gradfix outside_tape" in github.stdout
