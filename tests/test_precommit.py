@@ -75,7 +75,7 @@ def test_manifest_declares_both_hooks():
     assert set(hooks) == {"gradfix-check", "gradfix-apply"}
     for hook_id, command in (("gradfix-check", "gradfix check"), ("gradfix-apply", "gradfix apply")):
         hook = hooks[hook_id]
-        assert hook["entry"] == command and hook["language"] == "python" and hook["types"] == ["python"]
+        assert hook["entry"] == command and hook["language"] == "python" and hook["types_or"] == ["python", "jupyter"]
         assert hook["require_serial"] is True and hook["pass_filenames"] is False
 
 
