@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,8 +23,11 @@ def display_path(path: Path, root: Path | None = None) -> str:
 
 
 def _lines(text: str) -> list[str]:
-    lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith(("\n", "\r")):
+    """Lines as git sees them: split at ``\n`` only. ``str.splitlines`` would also split at form
+    feeds, U+2028 and other Unicode breaks inside comments and strings, giving hunks that no longer
+    match the file (found by the property tests)."""
+    lines = re.findall(r"[^\n]*\n|[^\n]+\Z", text)
+    if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
         lines.append(NO_NEWLINE)
     return lines

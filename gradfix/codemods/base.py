@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Optional
 
@@ -69,8 +70,25 @@ def declined(source: str, *notes: str) -> Rewrite:
 
 
 def finished(source: str, code: str, notes: tuple[str, ...] = ()) -> Rewrite:
-    """The answer for a rewrite that produced ``code`` from ``source``."""
+    """The answer for a rewrite that produced ``code`` from ``source``. A rewrite that would lose or
+    alter a comment is declined instead: users' words are never dropped (the property tests found
+    replacements of calls whose arguments carried comments)."""
+    lost = _comments(source) - _comments(code) if code != source else None
+    if lost:
+        return declined(source, f"the rewrite would drop the comment {next(iter(lost))!r}")
     return Rewrite(code=code, changed=code != source, notes=notes)
+
+
+def _comments(text: str) -> "Counter[str]":
+    import io
+    import tokenize
+    from collections import Counter
+
+    try:
+        return Counter(t.string for t in tokenize.generate_tokens(io.StringIO(text).readline)
+                       if t.type == tokenize.COMMENT)
+    except (tokenize.TokenError, SyntaxError):
+        return Counter()
 
 
 def apply_transformer(source: str, module: "cst.Module", transformer: "cst.CSTTransformer") -> Rewrite:

@@ -327,7 +327,8 @@ def _filled(body: list, plan: _Plan) -> cst.With:
     tail = [_relined(body[i]) for i in sorted(plan.after)]
     inner = with_node.body
     if isinstance(inner, cst.SimpleStatementSuite):
-        inner = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=inner.body)])
+        line = cst.SimpleStatementLine(body=inner.body, trailing_whitespace=inner.trailing_whitespace)
+        inner = cst.IndentedBlock(body=[line])  # the one-line body's trailing comment stays on it
     return with_node.with_changes(body=inner.with_changes(body=head + list(inner.body) + tail))
 
 

@@ -75,8 +75,8 @@ class RegionTransformer(cst.CSTTransformer):
         if not related(tensor_reads(self.names, original), self.stack[-1]):
             return updated
         new = self.replace(original, updated)
-        if new is None:
-            return updated
+        if new is None or _comments(updated) - _comments(new):
+            return updated  # a replacement that would drop a comment inside the call is not made
         self.changed = True
         return new
 
@@ -159,6 +159,10 @@ class RegionTransformer(cst.CSTTransformer):
         total = total.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
         self.made.add(id(total))
         return total
+
+
+def _comments(node: cst.CSTNode) -> set[str]:
+    return {n.value for n in walk(node) if isinstance(n, cst.Comment)}
 
 
 def operand(expr: cst.BaseExpression, right: bool = False) -> cst.BaseExpression:

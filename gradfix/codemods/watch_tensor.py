@@ -213,7 +213,8 @@ class _Inserter(cst.CSTTransformer):
         spots = [k for k in self.inserts if k[0] == id(original)]
         if not spots:
             return updated
-        block = cst.IndentedBlock(body=[cst.SimpleStatementLine(body=updated.body)])
+        line = cst.SimpleStatementLine(body=updated.body, trailing_whitespace=updated.trailing_whitespace)
+        block = cst.IndentedBlock(body=[line])  # the one-line body's trailing comment stays on it
         return self._apply(original, block)
 
     def _apply(self, original, updated):
