@@ -49,11 +49,11 @@ PATH = "train.py"
 # a second on a CI core). No health check needs suppressing: drawing a program takes milliseconds.
 _COMMON = dict(deadline=None, derandomize=True, database=None)
 
-# 2,350 generated programs in all: 2,000 each through one codemod (drawn from REGISTRY, so each
-# codemod sees about 220), 300 through the whole composition, 50 more through every codemod and
+# 2,200 generated programs in all: 2,000 each through one codemod (drawn from REGISTRY, so each
+# codemod sees about 220), 150 through the whole composition, 50 more through every codemod and
 # git apply. One codemod per program keeps CI at a few minutes on two cores.
 EVERY_CODEMOD_EXAMPLES = 2000
-COMPOSED_EXAMPLES = 300
+COMPOSED_EXAMPLES = 150
 GIT_APPLY_EXAMPLES = 50
 
 
