@@ -69,6 +69,23 @@ def _no_result(answer: dict, timeout: float) -> ProbeError:
     return ProbeError("Crash", "ended without a result (its supervising process died)", ())
 
 
+def _watched(proc: subprocess.Popen, request: dict) -> dict:
+    """Supervise a process started here (spawn mode, or --run's command): its output drained and
+    capped, its tree under the timeout and limits, and all of it killed at the end."""
+    capture = watch.Capture()
+    reader = threading.Thread(target=watch.pump, args=(proc.stdout.fileno(), capture), daemon=True)
+    reader.start()
+    dog = watch.Watchdog(proc.pid, True, request["memory_limit_mb"], request["max_processes"])
+    try:
+        return watch.supervise(proc.pid, proc.poll, request["timeout"], dog)
+    finally:
+        _end_spawned(proc, dog)
+        reader.join(1.0)  # the pipe ends when its last writer is dead
+        Path(request["output"]).write_bytes(capture.kept())
+        if not reader.is_alive():
+            proc.stdout.close()
+
+
 def _end_spawned(proc: subprocess.Popen, dog: watch.Watchdog) -> None:
     """Kill everything a spawned run started. Its process, a subreaper, is stopped first so that it
     forks no more while its descendants die and come back to it; what escaped it (after a crash or
@@ -187,19 +204,7 @@ class Runner:
             )
         except OSError as exc:
             raise RunnerError(f"cannot start {self.python}: {exc.strerror}") from exc
-        capture = watch.Capture()
-        reader = threading.Thread(target=watch.pump, args=(proc.stdout.fileno(), capture), daemon=True)
-        reader.start()
-        dog = watch.Watchdog(proc.pid, True, request["memory_limit_mb"], request["max_processes"])
-        try:
-            answer = watch.supervise(proc.pid, proc.poll, request["timeout"], dog)
-        finally:
-            _end_spawned(proc, dog)
-            reader.join(1.0)  # the pipe ends when its last writer is dead
-            Path(request["output"]).write_bytes(capture.kept())
-            if not reader.is_alive():
-                proc.stdout.close()
-        return answer
+        return _watched(proc, request)
 
     # ------------------------------------------------------------------ --run
     def _via_command(self, request: dict, workdir: Path) -> dict:
@@ -216,19 +221,7 @@ class Runner:
                                     stderr=subprocess.STDOUT, env=env, cwd=request["cwd"], start_new_session=True)
         except OSError as exc:
             raise RunnerError(f"--run: cannot start {self.command[0]!r} ({exc.strerror})") from exc
-        capture = watch.Capture()
-        reader = threading.Thread(target=watch.pump, args=(proc.stdout.fileno(), capture), daemon=True)
-        reader.start()
-        dog = watch.Watchdog(proc.pid, True, request["memory_limit_mb"], request["max_processes"])
-        try:
-            answer = watch.supervise(proc.pid, proc.poll, request["timeout"], dog)
-        finally:
-            _end_spawned(proc, dog)
-            reader.join(1.0)
-            Path(request["output"]).write_bytes(capture.kept())
-            if not reader.is_alive():
-                proc.stdout.close()
-        return answer
+        return _watched(proc, request)
 
     # ------------------------------------------------------------------ public
     def run(self, script: Path, args: tuple[str, ...] = (), timeout: float = 120.0,
