@@ -18,8 +18,15 @@ from gradfix.write import WriteError, write_all
 SEED1 = CORPUS / "seed_untracked_variable" / "train.py"
 
 
-def _listing(folder: Path) -> dict[str, bytes]:
-    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+def _listing(folder: Path) -> dict[str, bytes | None]:
+    """Name → bytes of each file; None for one removed between listing and reading (the watcher races us)."""
+    found: dict[str, bytes | None] = {}
+    for path in sorted(folder.iterdir()):
+        try:
+            found[path.name] = path.read_bytes()
+        except FileNotFoundError:
+            found[path.name] = None
+    return found
 
 
 def _wait_until(predicate, seconds: float = 10.0) -> bool:
