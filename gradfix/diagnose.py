@@ -16,10 +16,12 @@ import libcst as cst
 
 from gradfix import evidence as ev
 from gradfix.analysis.access import access_path
+from gradfix.analysis.bindings import binds, definition_line
 from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import Flow, analyse
 from gradfix.analysis.nodes import walk
 from gradfix.types import Cause, Finding, GradientCall, ProbeResult, SourceRecord
+from gradfix.unwatched import no_variables, unwatched_variable
 
 INT_DTYPES = frozenset({"int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "bool"})
 OPTIONS = ("use it in the loss, differentiate only the variables the loss uses, or freeze it "
@@ -93,12 +95,19 @@ CHECKS: tuple[tuple[Callable[[ev.Seen], bool], bool, Cause, str], ...] = (
     (ev.new_variable, True, Cause.ASSIGN_OR_SCATTER,
      "the loss goes through a new tf.Variable created inside the tape, which starts a fresh, "
      "unconnected value"),
+    (ev.sampling, False, Cause.NON_DIFFERENTIABLE_OP,
+     "the loss goes through indices sampled with tf.random.categorical, which have no gradient: for a "
+     "policy gradient, weight the log-probability of the sampled actions instead, e.g. "
+     "-tf.nn.sparse_softmax_cross_entropy_with_logits(labels=actions, logits=logits) * returns"),
     (ev.int_cast, False, Cause.NON_DIFFERENTIABLE_OP, "the loss goes through a cast to an integer type"),
     (ev.threshold, False, Cause.NON_DIFFERENTIABLE_OP,
      "the loss goes through a comparison (a threshold) cast to numbers, which has no gradient"),
     (ev.non_differentiable, False, Cause.NON_DIFFERENTIABLE_OP,
      "the loss goes through an operation with no gradient (rounding, sign, argmax/argsort, a "
      "comparison or a count)"),
+    (ev.stop_gradient, False, Cause.NON_DIFFERENTIABLE_OP,
+     "the loss goes through tf.stop_gradient, which blocks the gradient by design: the variables "
+     "before it get none"),
 )
 
 
@@ -154,25 +163,9 @@ def _rebinding_line(flow: Optional[Flow], name: str) -> Optional[int]:
     for node in walk(flow.module):
         if isinstance(node, cst.AugAssign) and access_path(node.target) == name:
             return flow.line(node)
-        if isinstance(node, cst.Assign) and any(_binds(t.target, name) for t in node.targets):
+        if isinstance(node, cst.Assign) and any(binds(t.target, name) for t in node.targets):
             if any(access_path(n) == name for n in walk(node.value) if isinstance(n, (cst.Name, cst.Attribute))):
                 return flow.line(node)
-    return None
-
-
-def _binds(target: cst.BaseExpression, name: str) -> bool:
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return any(_binds(e.value, name) for e in target.elements)
-    return access_path(target) == name
-
-
-def _definition_line(flow: Optional[Flow], name: str) -> Optional[int]:
-    """The statement that creates ``name`` (``w = tf.Variable(...)``, ``self.w = ...``)."""
-    if flow is None:
-        return None
-    for node in walk(flow.module):
-        if isinstance(node, cst.Assign) and any(_binds(t.target, name) for t in node.targets):
-            return flow.line(node)
     return None
 
 
@@ -185,7 +178,7 @@ def _explain(ctx: _Context, call: GradientCall, index: int, src: SourceRecord) -
                 _rebinding_line(flow, src.name), None)
     if src.dtype in INT_DTYPES:
         return (Cause.INT_DTYPE, f"it has integer dtype {src.dtype}; only floating-point values get "
-                "gradients", _definition_line(flow, src.name), None)
+                "gradients", definition_line(flow, src.name), None)
     seen, fcall = ctx.seen(call)
     if call.target_type in ("numpy", "python") or (call.error and "_id" in call.error):
         hit = ev.first(seen, ev.host)
@@ -193,6 +186,8 @@ def _explain(ctx: _Context, call: GradientCall, index: int, src: SourceRecord) -
                 "tensor: NumPy or .numpy() cut the tape", *(_at(hit) if hit else (None, None)))
     if not src.is_variable:
         return Cause.UNWATCHED_TENSOR, "it is a plain tensor, and the tape only watches variables", None, None
+    if not src.watched and (not src.trainable or not call.watch_accessed):
+        return unwatched_variable(call, src, fcall, flow)
     if not src.watched:  # never read while recording: computed outside the tape, or not used at all
         return _outside(fcall, src.name) or _unreached(call, src, fcall, flow)
     return _from_evidence(seen, fcall) or _unreached(call, src, fcall, flow)
@@ -204,6 +199,10 @@ def diagnose(probe: ProbeResult, texts: Mapping[Path, str]) -> tuple[Finding, ..
     ctx = _Context(probe, texts)
     findings, reported = [], set()
     for call in probe.gradient_calls:
+        if call.empty and (call.path, call.line) not in reported:
+            reported.add((call.path, call.line))
+            what, message, line = no_variables(ctx.flow(call.path), call)
+            findings.append(Finding(call.path, call.line, what, Cause.NO_VARIABLES, message, line, None))
         for index, src in enumerate(call.sources):
             key = (call.path, call.line, index)
             if src.has_gradient or key in reported:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from gradfix.diff import display_path, patch_diff
+from gradfix.pairs import pairs
 from gradfix.types import (
     Failed,
     Finding,
@@ -142,13 +143,11 @@ def _calls(probe: ProbeResult | None) -> list[dict]:
 
 def _evidence(before: ProbeResult, after: ProbeResult | None) -> dict:
     variables = []
-    after_calls = after.gradient_calls if after else ()
-    for i, call in enumerate(before.gradient_calls):
-        other = after_calls[i] if i < len(after_calls) else None
-        for j, src in enumerate(call.sources):
-            new = other.sources[j] if other and j < len(other.sources) else None
-            variables.append({"name": src.name, "line": call.line, **_cell(call), "before": src.has_gradient,
-                              "after": bool(new and new.has_gradient), "norm_after": new.norm if new else None})
+    for p in pairs(before, after):
+        new = p.after
+        variables.append({"name": p.before.name, "line": p.call.line, **_cell(p.call), "before": p.before.has_gradient,
+                          "after": bool(new and new.has_gradient), "norm_after": new.norm if new else None,
+                          "dropped": p.dropped})
     return {"loss_before": before.first_loss, "loss_after": after.first_loss if after else None,
             "variables": variables}
 

@@ -31,6 +31,7 @@ NON_DIFFERENTIABLE = frozenset({
     "argsort", "searchsorted", "math.bincount", "math.count_nonzero", "histogram_fixed_width",
     "unique_with_counts", "math.in_top_k",
 })
+SAMPLING = frozenset({"random.categorical", "random.stateless_categorical", "random.multinomial", "multinomial"})
 KERAS_NON_DIFFERENTIABLE = frozenset({"round", "floor", "ceil", "sign", "argmax", "argmin", "argsort"})
 PYTHON_FUNCTION_OPS = frozenset({"numpy_function", "py_function", "compat.v1.py_func"})
 WRITES = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_nd_update",
@@ -172,6 +173,19 @@ def buffer_write(seen: Seen) -> bool:
 
 def new_variable(seen: Seen) -> bool:
     return seen.flow.names.is_tf(seen.call.func, "Variable")
+
+
+def stop_gradient(seen: Seen) -> bool:
+    """``tf.stop_gradient(...)`` (or Keras'): blocks the gradient by design."""
+    return any(q.endswith(".stop_gradient") and q.startswith(("tensorflow.", "keras."))
+               for q in seen.flow.names.of(seen.call.func))
+
+
+def sampling(seen: Seen) -> bool:
+    """``tf.random.categorical`` (and its kin): sampled indices have no gradient."""
+    names = seen.flow.names.of(seen.call.func)
+    return (any(q.startswith("tensorflow.") and q[len("tensorflow."):] in SAMPLING for q in names)
+            or any(q in ("keras.random.categorical", "tensorflow.keras.random.categorical") for q in names))
 
 
 def non_differentiable(seen: Seen) -> bool:

@@ -61,7 +61,7 @@ def _failure(path: Path, probe: ProbeResult, timeout: float) -> Failed | None:
 
 
 def _is_healthy(probe: ProbeResult) -> bool:
-    return probe.missing_count == 0 and not any(c.error for c in probe.gradient_calls)
+    return probe.missing_count == 0 and not any(c.error or c.empty for c in probe.gradient_calls)
 
 
 def _user_files(script: Path, probe: ProbeResult, source: SourceFile | None = None) -> dict[Path, SourceFile]:

@@ -16,6 +16,7 @@ def focus_by_file(probe: ProbeResult) -> dict[Path, Focus]:
     lines: dict[Path, set[int]] = {}
     names: dict[Path, set[str]] = {}
     functions: dict[Path, set[int]] = {}
+    starved: dict[Path, set[int]] = {}
     for call in probe.gradient_calls:
         missing = call.missing
         if not missing or not call.path:
@@ -23,10 +24,13 @@ def focus_by_file(probe: ProbeResult) -> dict[Path, Focus]:
         path = Path(call.path).resolve()
         lines.setdefault(path, set()).add(call.line)
         names.setdefault(path, set()).update(s.name for s in missing)
+        if len(missing) == len(call.sources):
+            starved.setdefault(path, set()).add(call.line)
     if probe.missing_count:
         for frame in probe.functions:
             functions.setdefault(Path(frame.path).resolve(), set()).add(frame.line)
-    return {p: Focus(frozenset(lines.get(p, ())), frozenset(names.get(p, ())), frozenset(functions.get(p, ())))
+    return {p: Focus(frozenset(lines.get(p, ())), frozenset(names.get(p, ())), frozenset(functions.get(p, ())),
+                     frozenset(starved.get(p, ())))
             for p in {*lines, *functions}}
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from gradfix.diff import display_path
+from gradfix.pairs import pairs
 from gradfix.types import Outcome, Repaired, Skipped
 
 YES, NO, ALL, QUIT = "y", "n", "a", "q"
@@ -41,15 +42,13 @@ def review(targets: Sequence[Path], examine: Callable[[Path], Outcome], write: C
 
 def evidence_lines(outcome: Repaired) -> list[str]:
     """The proof of a fix in a few lines: each variable's gradient before and after, the loss."""
-    after = outcome.verdict.result.gradient_calls if outcome.verdict.result else ()
     lines = []
-    for i, call in enumerate(outcome.probe.gradient_calls):
-        other = after[i] if i < len(after) else None
-        for j, src in enumerate(call.sources):
-            new = other.sources[j] if other and j < len(other.sources) else None
-            was = "None" if not src.has_gradient else f"{src.norm:.4g}" if src.norm is not None else "present"
-            now = "None" if new is None or not new.has_gradient else f"{new.norm:.4g}" if new.norm is not None else "present"
-            lines.append(f"  {display_path(Path(call.path))}:{call.line}  {src.name}: gradient {was} -> {now}")
+    for p in pairs(outcome.probe, outcome.verdict.result):
+        src, new = p.before, p.after
+        was = "None" if not src.has_gradient else f"{src.norm:.4g}" if src.norm is not None else "present"
+        now = ("no longer differentiated" if p.dropped else "None" if new is None or not new.has_gradient
+               else f"{new.norm:.4g}" if new.norm is not None else "present")
+        lines.append(f"  {display_path(Path(p.call.path))}:{p.call.line}  {src.name}: gradient {was} -> {now}")
     loss_after = outcome.verdict.result.first_loss if outcome.verdict.result else None
     lines.append(f"  loss: {outcome.probe.first_loss} -> {loss_after}")
     return lines

@@ -75,6 +75,21 @@ RULES: dict[str, tuple[str, str, str, str]] = {
         "The tape watches trainable variables only; a gradient with respect to a plain tensor (inputs, "
         "interpolates for a gradient penalty, a `tf.constant` meant to train) is None unless watched.",
         "`watch-tensor` (safe) adds `tape.watch(x)` at the start of the tape."),
+    Cause.UNWATCHED_VARIABLE.value: (
+        "UnwatchedVariable", "Gradient with respect to a variable the tape does not watch",
+        "A tape watches only trainable variables, and none at all when opened with "
+        "`watch_accessed_variables=False`: a `trainable=False` variable, or the non-trainable state that "
+        "`model.weights` and `model.variables` list (BatchNormalization's moving statistics), gets None.",
+        "`watch-variable` (safe) adds `tape.watch(v)` or drops `watch_accessed_variables=False`; "
+        "`trainable-sources` (safe) differentiates `model.trainable_variables`."),
+    Cause.NO_VARIABLES.value: (
+        "NoVariables", "Gradient call given no variables",
+        "`tape.gradient` got an empty list of sources, so nothing trains and the optimizer fails (Keras 3: "
+        "'not enough values to unpack'; older Keras: 'No gradients provided for any variable'). Usually "
+        "`model.trainable = False`, the Keras 2 GAN recipe, which Keras 3 applies whenever the variables "
+        "are listed.",
+        "No codemod: set `trainable = True` for the step that trains the model, or differentiate its "
+        "variables another way."),
     Cause.VARIABLE_REPLACED.value: (
         "VariableReplaced", "Variable replaced by a tensor",
         "`w = w - lr * g` rebinds the name to a tensor after the first step, so the next step "

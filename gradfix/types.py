@@ -21,6 +21,8 @@ class Cause(str, enum.Enum):
     ASSIGN_OR_SCATTER = "assign_or_scatter"
     INT_DTYPE = "int_dtype"
     UNWATCHED_TENSOR = "unwatched_tensor"
+    UNWATCHED_VARIABLE = "unwatched_variable"
+    NO_VARIABLES = "no_variables"
     VARIABLE_REPLACED = "variable_replaced"
     LOSS_DISCONNECTED = "loss_disconnected"
     OTHER = "other"
@@ -74,10 +76,16 @@ class GradientCall:
     sources: tuple[SourceRecord, ...]
     error: str | None = None  # the exception tape.gradient raised, if any
     step: int = 1  # 1: first arrival at this call site; 2: the next training step's
+    watch_accessed: bool = True  # the tape watches the variables it reads (watch_accessed_variables)
 
     @property
     def missing(self) -> tuple[SourceRecord, ...]:
         return tuple(s for s in self.sources if not s.has_gradient)
+
+    @property
+    def empty(self) -> bool:
+        """Given no sources at all (``model.trainable_variables`` of a frozen model): nothing trains."""
+        return not self.sources and self.error is None
 
 
 @dataclass(frozen=True)

@@ -111,8 +111,9 @@ def test_sarif_validates_against_the_official_schema(sarif):
 def test_driver_has_one_rule_per_cause_and_results_use_them(sarif):
     driver = sarif["runs"][0]["tool"]["driver"]
     ids = [rule["id"] for rule in driver["rules"]]
-    assert ids[:9] == ["outside_tape", "numpy_in_graph", "non_differentiable_op", "assign_or_scatter", "int_dtype",
-                       "unwatched_tensor", "variable_replaced", "loss_disconnected", "other"]
+    assert ids[:11] == ["outside_tape", "numpy_in_graph", "non_differentiable_op", "assign_or_scatter", "int_dtype",
+                        "unwatched_tensor", "unwatched_variable", "no_variables", "variable_replaced",
+                        "loss_disconnected", "other"]
     assert driver["name"] == "gradfix" and driver["version"]
     for rule in driver["rules"]:
         assert rule["shortDescription"]["text"] and rule["fullDescription"]["text"] and rule["help"]["text"]

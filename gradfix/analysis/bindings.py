@@ -13,7 +13,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from gradfix.analysis.access import access_path, expr_reads
+from gradfix.analysis.access import access_path, base_path, expr_reads, related
 from gradfix.analysis.flow import Flow, GradientCall, Stmt
 from gradfix.analysis.names import TRAINABLE_ATTRS
 from gradfix.analysis.nodes import walk
@@ -120,6 +120,27 @@ def binding(flow: Flow, call: GradientCall, path: str) -> Optional[Binding]:
     return None
 
 
+ALL_WEIGHTS = frozenset({"weights", "variables", "non_trainable_weights", "non_trainable_variables"})
+
+
+def sources_expr(call: GradientCall) -> Optional[cst.BaseExpression]:
+    """The expression given as ``sources`` to the gradient call."""
+    positional = [a.value for a in call.node.args if a.keyword is None and not a.star][1:2]
+    named = [a.value for a in call.node.args if a.keyword and a.keyword.value == "sources"]
+    return (positional or named or [None])[0]
+
+
+def lists_all_weights(flow: Flow, call: GradientCall) -> bool:
+    """Whether the sources are ``m.weights`` / ``m.variables`` (non-trainable state included),
+    directly, in a list, or through one name bound to them."""
+    expr = sources_expr(call)
+    if isinstance(expr, cst.Name):
+        found = binding(flow, call, expr.value)
+        expr = found.value if found is not None else None
+    return expr is not None and any(isinstance(n, cst.Attribute) and n.attr.value in ALL_WEIGHTS
+                                    for n in walk(expr))
+
+
 def creates_variable(flow: Flow, value: Optional[cst.CSTNode]) -> bool:
     """``tf.Variable(...)``, ``keras.Variable(...)`` (any alias or from-import)."""
     if not isinstance(value, cst.Call):
@@ -187,3 +208,34 @@ def _operands(value: cst.BaseExpression) -> list[cst.BaseExpression]:
     if isinstance(value, cst.UnaryOperation):
         return [value.expression]
     return [value]
+
+
+def binds(target: cst.BaseExpression, name: str) -> bool:
+    """Whether an assignment target (or a tuple/list of them) binds ``name``."""
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return any(binds(e.value, name) for e in target.elements)
+    return access_path(target) == name
+
+
+def definition_line(flow: Optional[Flow], name: str) -> Optional[int]:
+    """The line of the first statement that binds ``name`` (``w = tf.Variable(...)``, ``self.w = ...``)."""
+    if flow is None:
+        return None
+    for node in walk(flow.module):
+        if isinstance(node, cst.Assign) and any(binds(t.target, name) for t in node.targets):
+            return flow.line(node)
+    return None
+
+
+def freezes(flow: Flow, owners: set[str]) -> Optional[cst.Assign]:
+    """The first ``owner.trainable = False`` (``model.layers[0].trainable = False`` counts for
+    ``model``) for an owner related to one of ``owners``."""
+    for node in walk(flow.module):
+        if not (isinstance(node, cst.Assign) and isinstance(node.value, cst.Name) and node.value.value == "False"):
+            continue
+        for target in (t.target for t in node.targets):
+            if isinstance(target, cst.Attribute) and target.attr.value == "trainable":
+                owner = base_path(target.value)
+                if owner is not None and related([owner], owners):
+                    return node
+    return None

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from gradfix.bot.fixset import FixSet
 from gradfix.emit import finding_line
+from gradfix.pairs import pairs
 from gradfix.types import ProbeResult
 
 MAX_BODY = 60_000  # GitHub refuses bodies over 65,536 characters
@@ -69,16 +70,14 @@ def _norm(value: float | None) -> str:
 
 def _evidence(before: ProbeResult, after: ProbeResult | None) -> list[str]:
     rows = ["| gradient call | variable | gradient before | gradient after (norm) |", "|---|---|---|---|"]
-    after_calls = after.gradient_calls if after else ()
-    for i, call in enumerate(before.gradient_calls):
-        other = after_calls[i] if i < len(after_calls) else None
-        for j, src in enumerate(call.sources):
-            new = other.sources[j] if other and j < len(other.sources) else None
-            was = _norm(src.norm) if src.has_gradient else "**None**"
-            now = "**None**" if new is None or not new.has_gradient else _norm(new.norm)
-            cell = getattr(call, "cell", None)  # a notebook's gradient call: its cell, and the line there
-            where = f"{Path(call.path).name}:" + (f"cell {cell}:line {call.line}" if cell is not None else f"{call.line}")
-            rows.append(f"| {where} | `{src.name}` | {was} | {now} |")
+    for p in pairs(before, after):
+        src, new, call = p.before, p.after, p.call
+        was = _norm(src.norm) if src.has_gradient else "**None**"
+        now = ("not differentiated any more" if p.dropped else "**None**" if new is None or not new.has_gradient
+               else _norm(new.norm))
+        cell = getattr(call, "cell", None)  # a notebook's gradient call: its cell, and the line there
+        where = f"{Path(call.path).name}:" + (f"cell {cell}:line {call.line}" if cell is not None else f"{call.line}")
+        rows.append(f"| {where} | `{src.name}` | {was} | {now} |")
     loss_after = after.first_loss if after else None
     rows += ["", f"Loss of the first step: {_norm(before.first_loss)} before, {_norm(loss_after)} after."]
     return rows

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from gradfix.codemods.base import Codemod
 from gradfix.codemods.cast_to_float import CastToFloat
+from gradfix.codemods.drop_stop_gradient import DropStopGradient
 from gradfix.codemods.hoist_into_tape import HoistIntoTape
 from gradfix.codemods.numpy_to_tf import NumpyToTf
 from gradfix.codemods.predict_to_call import PredictToCall
@@ -11,11 +12,14 @@ from gradfix.codemods.rebind_to_assign import RebindToAssign
 from gradfix.codemods.scatter_to_mask import ScatterToMask
 from gradfix.codemods.soft_surrogate import SoftSurrogate
 from gradfix.codemods.straight_through import StraightThrough
+from gradfix.codemods.trainable_sources import TrainableSources
 from gradfix.codemods.watch_tensor import WatchTensor
+from gradfix.codemods.watch_variable import WatchVariable
 
 REGISTRY: tuple[Codemod, ...] = (
-    HoistIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), RebindToAssign(), ScatterToMask(), StraightThrough(),
-    CastToFloat(), SoftSurrogate(),
+    HoistIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), WatchVariable(), TrainableSources(), DropStopGradient(),
+    RebindToAssign(),
+    ScatterToMask(), StraightThrough(), CastToFloat(), SoftSurrogate(),
 )
 
 

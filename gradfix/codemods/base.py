@@ -23,11 +23,14 @@ class Focus:
     or the ``def``) of the functions of this file that ran during the failing step with at least
     one tensor or variable argument — custom losses, layers' ``call``, helpers, ``train_step`` —
     so a codemod can repair code the loss went through even when no tape is in this file.
+    ``starved``: lines of the gradient calls where *every* source got ``None`` (nothing reaches the
+    loss, so a gradient blocked on purpose elsewhere cannot be what the user relies on).
     ``None`` instead of a Focus means "every gradient call in the file"."""
 
     lines: frozenset[int] = frozenset()
     variables: frozenset[str] = frozenset()
     functions: frozenset[int] = frozenset()
+    starved: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)

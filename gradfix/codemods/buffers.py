@@ -5,8 +5,8 @@ the sources into it (``buf.assign(f(w))``, ``buf[i].assign(x)``, ``buf.scatter_n
 ``tf.compat.v1.scatter_update(buf, ...)``) and then reading ``buf`` cuts the tape. The rewrite keeps
 a tensor ``buf_t`` instead: every write becomes ``buf_t = <new value>`` (``tf.tensor_scatter_nd_*``
 for indexed writes, differentiable on TF 2.21) and every later read of ``buf`` in the tape reads
-``buf_t``. The variable is updated once at the end (``buf.assign(buf_t)``) only when the program
-reads it outside the tape.
+``buf_t``, and so does a gradient call whose target is the buffer. The variable is updated once at
+the end (``buf.assign(buf_t)``) only when the program reads it outside the tape.
 """
 
 from __future__ import annotations
@@ -123,7 +123,10 @@ class Buffers(cst.CSTTransformer):
         return self._read(original, updated)
 
     def _read(self, original, updated):
-        if self.active and id(original) not in self.skip and access_path(original) == self.buffer:
+        """A read of the buffer in the tape from its first write on, or the buffer as the target of
+        the gradient call (an accumulated loss: ``total.assign_add(l)``, ``tape.gradient(total, ...)``)."""
+        reading = self.active or original is self.call.target
+        if reading and id(original) not in self.skip and access_path(original) == self.buffer:
             self.replaced += 1
             return cst.Name(self.tensor)
         return updated

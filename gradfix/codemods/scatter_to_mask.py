@@ -118,6 +118,34 @@ class ScatterToMask(Codemod):
                 """
             ),
         ),
+        Example(
+            title="a loss summed into a variable with assign_add and differentiated",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                w = tf.Variable(2.0)
+                total = tf.Variable(0.0)
+                with tf.GradientTape() as tape:
+                    total.assign(0.0)
+                    for x in (1.0, 2.0):
+                        total.assign_add(w * x)
+                grad = tape.gradient(total, w)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                w = tf.Variable(2.0)
+                total = tf.Variable(0.0)
+                with tf.GradientTape() as tape:
+                    total_t = 0.0
+                    for x in (1.0, 2.0):
+                        total_t = total_t + (w * x)
+                    total.assign(total_t)
+                grad = tape.gradient(total_t, w)
+                """
+            ),
+        ),
         Unchanged(
             title="writing into the source itself keeps its gradient",
             code=textwrap.dedent(

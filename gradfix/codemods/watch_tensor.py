@@ -7,10 +7,8 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.analysis.access import access_path, expr_reads
-from gradfix.analysis.bindings import WEIGHT_ATTRS, binding, kind
+from gradfix.analysis.bindings import binding, kind
 from gradfix.analysis.flow import Flow, GradientCall, analyse
-from gradfix.analysis.nodes import calls_in
 from gradfix.codemods.base import (
     Codemod,
     Example,
@@ -20,9 +18,8 @@ from gradfix.codemods.base import (
     declined,
     finished,
 )
+from gradfix.codemods.watching import Inserter, Spot, already_watched, source_paths, watch_statement
 from gradfix.types import Cause, Safety
-
-_Spot = tuple[int, int]  # (id of the block, index to insert before)
 
 
 class WatchTensor(Codemod):
@@ -112,68 +109,35 @@ class WatchTensor(Codemod):
         if flow is None:
             return declined(source, "could not analyse the module")
         wanted = focus.variables if focus is not None else frozenset()
-        inserts: dict[_Spot, list[cst.SimpleStatementLine]] = {}
+        inserts: dict[Spot, list[cst.SimpleStatementLine]] = {}
         done: set[tuple[int, str]] = set()
         notes: list[str] = []
         try:
             for call in flow.focused(focus):
-                for path in _sources(flow, call):
+                for path in source_paths(flow, call):
                     if wanted and path not in wanted:
                         continue
                     key = (id(call.tape.node), path)
-                    if key in done or _watched(call, path):
+                    if key in done or already_watched(call, path):
                         continue
                     spot, note = _spot(flow, call, path)
                     if note:
                         notes.append(f"line {call.line}: {path} {note}")
                     if spot is not None:
                         done.add(key)
-                        inserts.setdefault(spot, []).append(_watch(call.tape.name, path))
+                        inserts.setdefault(spot, []).append(watch_statement(call.tape.name, path))
         except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
             return declined(source, f"could not analyse: {error}")
         if not inserts:
             return declined(source, *notes)
         try:
-            module = flow.module.visit(_Inserter(inserts))
+            module = flow.module.visit(Inserter(inserts))
         except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
             return declined(source, f"could not insert tape.watch: {error}")
         return finished(source, module.code, tuple(notes))
 
 
-def _sources(flow: Flow, call: GradientCall) -> list[str]:
-    """The paths given as sources, through one list/tuple binding (``xs = [a, b]``)."""
-    positional = [a.value for a in call.node.args if a.keyword is None and not a.star][1:2]
-    named = [a.value for a in call.node.args if a.keyword and a.keyword.value == "sources"]
-    exprs = list(positional or named)
-    out: list[str] = []
-    while exprs:
-        expr = exprs.pop(0)
-        if isinstance(expr, (cst.List, cst.Tuple)):
-            exprs[:0] = [e.value for e in expr.elements]
-            continue
-        path = access_path(expr)
-        if path is None or path in out or path.rpartition(".")[2] in WEIGHT_ATTRS:
-            continue
-        found = binding(flow, call, path)
-        if found is not None and isinstance(found.value, (cst.List, cst.Tuple)):
-            exprs[:0] = [e.value for e in found.value.elements]
-        else:
-            out.append(path)
-    return out
-
-
-def _watched(call: GradientCall, path: str) -> bool:
-    """Whether ``tape.watch(...)`` of ``path`` already runs on this tape."""
-    for c in calls_in(call.tape.node.body):
-        func = c.func
-        if (isinstance(func, cst.Attribute) and func.attr.value == "watch"
-                and access_path(func.value) == call.tape.name
-                and any(path in expr_reads(a.value) for a in c.args)):  # fmt: skip
-            return True
-    return False
-
-
-def _spot(flow: Flow, call: GradientCall, path: str) -> tuple[Optional[_Spot], str]:
+def _spot(flow: Flow, call: GradientCall, path: str) -> tuple[Optional[Spot], str]:
     """Where to insert the watch of ``path`` (or None) and a note when declining for a reason."""
     found = binding(flow, call, path)
     what = kind(flow, call, found)
@@ -195,30 +159,3 @@ def _spot(flow: Flow, call: GradientCall, path: str) -> tuple[Optional[_Spot], s
 
 def _reads_variables(flow: Flow, call: GradientCall, stmt) -> bool:
     return any(kind(flow, call, binding(flow, call, p)) == "variable" for p in stmt.reads)
-
-
-def _watch(tape: str, path: str) -> cst.SimpleStatementLine:
-    return cst.SimpleStatementLine(body=[cst.Expr(cst.parse_expression(f"{tape}.watch({path})"))])
-
-
-class _Inserter(cst.CSTTransformer):
-    def __init__(self, inserts: dict[_Spot, list[cst.SimpleStatementLine]]) -> None:
-        super().__init__()
-        self.inserts = inserts
-
-    def leave_IndentedBlock(self, original, updated):
-        return self._apply(original, updated)
-
-    def leave_SimpleStatementSuite(self, original, updated):
-        spots = [k for k in self.inserts if k[0] == id(original)]
-        if not spots:
-            return updated
-        line = cst.SimpleStatementLine(body=updated.body, trailing_whitespace=updated.trailing_whitespace)
-        block = cst.IndentedBlock(body=[line])  # the one-line body's trailing comment stays on it
-        return self._apply(original, block)
-
-    def _apply(self, original, updated):
-        body = list(updated.body)
-        for index in sorted((i for b, i in self.inserts if b == id(original)), reverse=True):
-            body[index:index] = self.inserts[(id(original), index)]
-        return updated.with_changes(body=body)

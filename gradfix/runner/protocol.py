@@ -39,6 +39,7 @@ def parse_result(raw: dict, unplace: Callable[[str], str], output: str = "") -> 
             sources=tuple(_source(s) for s in c.get("sources", [])),
             error=c.get("error"),
             step=int(c.get("step", 1)),
+            watch_accessed=bool(c.get("watch_accessed", True)),
         )
         for c in raw.get("gradient_calls", [])
     )

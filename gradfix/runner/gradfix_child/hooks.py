@@ -84,6 +84,7 @@ def instrument(rec: Recorder) -> None:
             "sources": [],
             "error": None,
             "step": arrivals,
+            "watch_accessed": bool(getattr(self, "_watch_accessed_variables", True)),
         }
         rec.calls.append(call)
         flat = tf.nest.flatten(sources)

@@ -1,0 +1,48 @@
+"""Each source of the first run beside the same source in the run of the patched program.
+
+Sources are matched by TensorFlow's variable path (or their name), not by position: a fix may
+drop sources (``model.weights`` -> ``model.trainable_weights`` drops BatchNormalization's moving
+statistics) or reorder them, and the proof of a fix must not pair one variable with another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Optional
+
+from gradfix.types import GradientCall, ProbeResult, SourceRecord
+
+
+@dataclass(frozen=True)
+class Pair:
+    call: GradientCall  # the gradient call of the first run
+    before: SourceRecord
+    after: Optional[SourceRecord]  # None: no patched run, or the fix no longer differentiates it
+    dropped: bool  # the patched run reached this call, but the source is no longer among its sources
+
+
+def _match(src: SourceRecord, others: tuple[SourceRecord, ...]) -> Optional[SourceRecord]:
+    """The same source among ``others``: by TensorFlow's variable path, else by the name the code
+    uses (a variable replaced by a tensor at step two has only that)."""
+    if src.var_name:
+        found = next((o for o in others if o.var_name == src.var_name), None)
+        if found is not None:
+            return found
+    found = next((o for o in others if o.name == src.name), None)
+    if found is not None:
+        return found
+    return None
+
+
+def pairs(before: ProbeResult, after: Optional[ProbeResult]) -> Iterator[Pair]:
+    """In the first run's order; gradient calls are matched by position, sources by identity (or
+    by position when nothing identifies them and the fix kept their number)."""
+    after_calls = after.gradient_calls if after else ()
+    for i, call in enumerate(before.gradient_calls):
+        other = after_calls[i] if i < len(after_calls) else None
+        others = other.sources if other else ()
+        same_count = len(others) == len(call.sources)
+        for j, src in enumerate(call.sources):
+            new = _match(src, others) or (others[j] if same_count else None)
+            yield Pair(call, src, new, dropped=other is not None and new is None)
