@@ -16,7 +16,7 @@ import libcst as cst
 from gradfix.analysis.access import access_path, base_path, expr_reads, related
 from gradfix.analysis.flow import Flow, GradientCall, Stmt
 from gradfix.analysis.names import TRAINABLE_ATTRS
-from gradfix.analysis.nodes import walk
+from gradfix.analysis.nodes import children, walk
 
 WEIGHT_ATTRS = TRAINABLE_ATTRS | {"kernel", "bias", "embeddings", "gamma", "beta"}
 Assignment = Union[cst.Assign, cst.AugAssign, cst.AnnAssign]
@@ -34,7 +34,7 @@ def enclosing(root: cst.CSTNode, node: cst.CSTNode) -> list[cst.BaseCompoundStat
     out: list[cst.BaseCompoundStatement] = []
     current = root
     while current is not node:
-        child = next((c for c in current.children if any(n is node for n in walk(c))), None)
+        child = next((c for c in children(current) if any(n is node for n in walk(c))), None)
         if child is None:
             return []
         if isinstance(child, cst.BaseCompoundStatement) and child is not node:
@@ -56,7 +56,7 @@ def assignments(scope: cst.CSTNode, path: str) -> list[Assignment]:
             continue
         if isinstance(n, (cst.Assign, cst.AugAssign, cst.AnnAssign)) and path in _targets(n):
             out.append(n)
-        stack.extend(reversed(n.children))
+        stack.extend(reversed(children(n)))
     return out
 
 

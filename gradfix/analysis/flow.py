@@ -24,7 +24,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from gradfix.analysis.access import access, access_path, expr_reads, related
 from gradfix.analysis.names import TRAINABLE_ATTRS, Names, parse
-from gradfix.analysis.nodes import calls_in
+from gradfix.analysis.nodes import calls_in, children
 
 Block = Union[cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite]
 REGIONS = ("outer", "before", "tape", "after")
@@ -275,7 +275,7 @@ def _arg(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpres
 
 
 def _child_blocks(node: cst.CSTNode) -> Iterator[Block]:
-    for child in node.children:
+    for child in children(node):
         if isinstance(child, (cst.IndentedBlock, cst.SimpleStatementSuite)):
             yield child
         elif not isinstance(child, cst.BaseExpression):
@@ -311,4 +311,4 @@ def _calls_and_imports(module: cst.Module) -> Iterator[Union[cst.Import, cst.Imp
         if isinstance(n, (cst.Import, cst.ImportFrom)):
             yield n
         elif not isinstance(n, cst.BaseExpression):
-            stack.extend(n.children)
+            stack.extend(children(n))

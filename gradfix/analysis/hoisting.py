@@ -19,7 +19,7 @@ import libcst as cst
 from gradfix.analysis.access import access, expr_reads, related
 from gradfix.analysis.bindings import enclosing
 from gradfix.analysis.flow import Flow, GradientCall, Stmt
-from gradfix.analysis.nodes import walk
+from gradfix.analysis.nodes import children, walk
 
 
 def outer_conflict(flow: Flow, call: GradientCall, moved: list[Stmt], before: Iterable[int]) -> Optional[int]:
@@ -74,7 +74,7 @@ def _later_reader(flow: Flow, scope: cst.CSTNode, skip: set[int], chain: set[int
         if isinstance(n, cst.BaseCompoundStatement) and id(n) not in chain:
             if related(_header(n)[0], m.writes):
                 return flow.line(n)
-        stack.extend(n.children)
+        stack.extend(children(n))
     return None
 
 

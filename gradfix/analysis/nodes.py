@@ -10,6 +10,24 @@ ATOMS = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.SimpleString, cst
          cst.Float, cst.List, cst.Tuple, cst.Dict)  # fmt: skip
 
 
+_CHILDREN: dict[int, tuple[cst.CSTNode, tuple[cst.CSTNode, ...]]] = {}
+_CHILDREN_MAX = 300_000
+
+
+def children(node: cst.CSTNode) -> tuple[cst.CSTNode, ...]:
+    """``node.children``, remembered: libcst recomputes the list by visiting the
+    node on every access, which was half of a codemod's time. Nodes are immutable; the entry holds
+    the node itself, so its id cannot be reused while it is remembered."""
+    hit = _CHILDREN.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    if len(_CHILDREN) >= _CHILDREN_MAX:
+        _CHILDREN.clear()
+    kids = tuple(node.children)
+    _CHILDREN[id(node)] = (node, kids)
+    return kids
+
+
 def walk(node: cst.CSTNode, stop: Optional[cst.CSTNode] = None) -> Iterator[cst.CSTNode]:
     """Every node below ``node`` (itself included) in source order, skipping the subtree ``stop``."""
     stack = [node]
@@ -18,7 +36,7 @@ def walk(node: cst.CSTNode, stop: Optional[cst.CSTNode] = None) -> Iterator[cst.
         if n is stop:
             continue
         yield n
-        stack.extend(reversed(n.children))
+        stack.extend(reversed(children(n)))
 
 
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:

@@ -24,7 +24,7 @@ from gradfix.analysis.access import access, access_path, expr_reads, related
 from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import Flow
 from gradfix.analysis.names import Names
-from gradfix.analysis.nodes import walk
+from gradfix.analysis.nodes import children, walk
 
 SHAPE_ATTRS = frozenset({"shape", "dtype", "ndim", "name", "device", "rank"})
 _SHAPE_CALLS = frozenset({"builtins.len", "builtins.isinstance", "builtins.type", "builtins.print",
@@ -68,7 +68,7 @@ def tensor_reads(names: Names, node: cst.CSTNode) -> frozenset[str]:
         elif isinstance(n, cst.Arg):
             stack.append(n.value)
         else:
-            stack.extend(n.children)
+            stack.extend(children(n))
     return frozenset(out)
 
 
@@ -167,7 +167,7 @@ def _tensor_params(function: cst.FunctionDef, with_data: bool) -> Iterator[str]:
 
 
 def _functions(node: cst.CSTNode, owner) -> Iterator[tuple[Optional[cst.ClassDef], cst.FunctionDef]]:
-    for child in node.children:
+    for child in children(node):
         if isinstance(child, cst.FunctionDef):
             yield owner, child
             yield from _functions(child.body, None)

@@ -14,7 +14,7 @@ import libcst as cst
 from gradfix.analysis.access import access_path
 from gradfix.analysis.bindings import binding, sources_expr
 from gradfix.analysis.flow import Flow, GradientCall, analyse
-from gradfix.analysis.nodes import calls_in, walk
+from gradfix.analysis.nodes import calls_in, children, walk
 from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
 from gradfix.types import Cause, Safety
 
@@ -125,7 +125,7 @@ def _collections(expr: cst.CSTNode) -> list[cst.Attribute]:
         if isinstance(node, cst.Attribute) and node.attr.value in TRAINABLE and access_path(node.value):
             out.append(node)
             continue
-        stack.extend(node.children)
+        stack.extend(children(node))
     return out
 
 
