@@ -109,6 +109,40 @@ def apply_transformer(source: str, module: "cst.Module", transformer: "cst.CSTTr
     return finished(source, new.code, tuple(dict.fromkeys(getattr(transformer, "notes", ()))))
 
 
+class CallTargetsCodemod(Codemod):
+    """A codemod that picks nodes for each focused gradient call (``targets``: their ids) and
+    rewrites them with one transformer (``transformer(targets)``); it declines when none is picked
+    and on code it cannot analyse."""
+
+    @abc.abstractmethod
+    def targets(self, flow, call, focus: Optional[Focus]) -> set[int]:
+        """Ids of the nodes to rewrite for one gradient call of ``flow``."""
+
+    @abc.abstractmethod
+    def transformer(self, targets: set[int]) -> "cst.CSTTransformer":
+        """The transformer that rewrites the nodes whose ids are ``targets``."""
+
+    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
+        from gradfix.analysis.flow import analyse
+
+        flow = analyse(source)
+        if flow is None:
+            return declined(source, "could not analyse the module")
+        targets: set[int] = set()
+        try:
+            for call in flow.focused(focus):
+                targets |= self.targets(flow, call, focus)
+        except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
+            return declined(source, f"could not analyse: {error}")
+        if not targets:
+            return declined(source)
+        try:
+            module = flow.module.visit(self.transformer(targets))
+        except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
+            return declined(source, f"could not rewrite: {error}")
+        return finished(source, module.code)
+
+
 class RegionCodemod(Codemod):
     """A codemod that rewrites calls inside the gradient regions (tape paths, the same-file
     functions they call, and the functions the probe saw run on the tape) with one transformer

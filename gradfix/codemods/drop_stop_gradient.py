@@ -18,9 +18,9 @@ import libcst as cst
 
 from gradfix.analysis.access import access, expr_reads, related
 from gradfix.analysis.callees import Callees
-from gradfix.analysis.flow import Flow, GradientCall, analyse
+from gradfix.analysis.flow import Flow, GradientCall
 from gradfix.analysis.nodes import calls_in, parenthesize
-from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
+from gradfix.codemods.base import CallTargetsCodemod, Example, Focus, Unchanged
 from gradfix.types import Cause, Safety
 
 STOP_GRADIENT = frozenset({
@@ -29,7 +29,7 @@ STOP_GRADIENT = frozenset({
 })  # fmt: skip
 
 
-class DropStopGradient(Codemod):
+class DropStopGradient(CallTargetsCodemod):
     NAME = "drop-stop-gradient"
     DESCRIPTION = "Remove a tf.stop_gradient that cuts every variable off from the loss"
     CAUSES = (Cause.NON_DIFFERENTIABLE_OP,)
@@ -99,25 +99,12 @@ class DropStopGradient(Codemod):
         ),
     )
 
-    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
-        flow = analyse(source)
-        if flow is None:
-            return declined(source, "could not analyse the module")
-        targets: set[int] = set()
-        try:
-            for call in flow.focused(focus):
-                starved = call.line in focus.starved if focus is not None else _cut_off(flow, call)
-                if starved:
-                    targets |= _blocking(flow, call)
-        except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
-            return declined(source, f"could not analyse: {error}")
-        if not targets:
-            return declined(source)
-        try:
-            module = flow.module.visit(_Unwrap(targets))
-        except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
-            return declined(source, f"could not rewrite: {error}")
-        return finished(source, module.code)
+    def targets(self, flow: Flow, call: GradientCall, focus: Optional[Focus]) -> set[int]:
+        starved = call.line in focus.starved if focus is not None else _cut_off(flow, call)
+        return _blocking(flow, call) if starved else set()
+
+    def transformer(self, targets: set[int]) -> cst.CSTTransformer:
+        return _Unwrap(targets)
 
 
 def _blocking(flow: Flow, call: GradientCall) -> set[int]:

@@ -13,16 +13,16 @@ import libcst as cst
 
 from gradfix.analysis.access import access_path
 from gradfix.analysis.bindings import binding, sources_expr
-from gradfix.analysis.flow import Flow, GradientCall, analyse
+from gradfix.analysis.flow import Flow, GradientCall
 from gradfix.analysis.nodes import calls_in, children, walk
-from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
+from gradfix.codemods.base import CallTargetsCodemod, Example, Focus, Unchanged
 from gradfix.types import Cause, Safety
 
 TRAINABLE = {"weights": "trainable_weights", "variables": "trainable_variables"}
 APPLY = frozenset({"apply_gradients", "apply"})
 
 
-class TrainableSources(Codemod):
+class TrainableSources(CallTargetsCodemod):
     NAME = "trainable-sources"
     DESCRIPTION = ("Differentiate model.trainable_variables instead of model.weights/model.variables, "
                    "which include non-trainable state such as BatchNormalization's moving statistics")
@@ -95,23 +95,11 @@ class TrainableSources(Codemod):
         ),
     )
 
-    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
-        flow = analyse(source)
-        if flow is None:
-            return declined(source, "could not analyse the module")
-        targets: set[int] = set()
-        try:
-            for call in flow.focused(focus):
-                targets |= _targets(flow, call)
-        except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
-            return declined(source, f"could not analyse: {error}")
-        if not targets:
-            return declined(source)
-        try:
-            module = flow.module.visit(_Renamer(targets))
-        except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
-            return declined(source, f"could not rewrite: {error}")
-        return finished(source, module.code)
+    def targets(self, flow: Flow, call: GradientCall, focus: Optional[Focus]) -> set[int]:
+        return _targets(flow, call)
+
+    def transformer(self, targets: set[int]) -> cst.CSTTransformer:
+        return _Renamer(targets)
 
 
 def _collections(expr: cst.CSTNode) -> list[cst.Attribute]:
