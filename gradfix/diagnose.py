@@ -179,6 +179,11 @@ def _explain(ctx: _Context, call: GradientCall, index: int, src: SourceRecord) -
     if src.dtype in INT_DTYPES:
         return (Cause.INT_DTYPE, f"it has integer dtype {src.dtype}; only floating-point values get "
                 "gradients", definition_line(flow, src.name), None)
+    if src.kind in ("numpy", "python"):
+        what = "a NumPy array" if src.kind == "numpy" else "a Python value"
+        return (Cause.UNWATCHED_TENSOR, f"it is {what}, not a tensor: a tape differentiates only with "
+                "respect to tensors and variables (TensorFlow fails with AttributeError ... '_id'); convert "
+                "it with tf.convert_to_tensor and tape.watch the tensor", definition_line(flow, src.name), None)
     seen, fcall = ctx.seen(call)
     if call.target_type in ("numpy", "python") or (call.error and "_id" in call.error):
         hit = ev.first(seen, ev.host)

@@ -17,6 +17,7 @@ def focus_by_file(probe: ProbeResult) -> dict[Path, Focus]:
     names: dict[Path, set[str]] = {}
     functions: dict[Path, set[int]] = {}
     starved: dict[Path, set[int]] = {}
+    host: dict[Path, set[str]] = {}
     for call in probe.gradient_calls:
         missing = call.missing
         if not missing or not call.path:
@@ -26,11 +27,12 @@ def focus_by_file(probe: ProbeResult) -> dict[Path, Focus]:
         names.setdefault(path, set()).update(s.name for s in missing)
         if len(missing) == len(call.sources):
             starved.setdefault(path, set()).add(call.line)
+        host.setdefault(path, set()).update(s.name for s in missing if s.kind in ("numpy", "python"))
     if probe.missing_count:
         for frame in probe.functions:
             functions.setdefault(Path(frame.path).resolve(), set()).add(frame.line)
     return {p: Focus(frozenset(lines.get(p, ())), frozenset(names.get(p, ())), frozenset(functions.get(p, ())),
-                     frozenset(starved.get(p, ())))
+                     frozenset(starved.get(p, ())), frozenset(host.get(p, ())))
             for p in {*lines, *functions}}
 
 

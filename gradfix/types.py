@@ -62,6 +62,7 @@ class SourceRecord:
     var_name: str = ""  # TensorFlow's own name/path of the variable
     watched: bool = True  # the tape recorded a read of it (False: never used while recording)
     layer: str = ""  # the Python path of the Keras layer that owns it ("model.aux_head"), if found
+    kind: str = ""  # "variable", "tensor", "numpy", "python" (what the program passed), "" if unknown
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,22 @@ DECLINED = {
             loss = tf.reduce_sum(model.predict(tf.ones((1, 2)), foo=1))
         g = tape.gradient(loss, model.trainable_variables)
         """),
-    "a NumPy source cannot be watched": ("watch-tensor", """\
+    "a NumPy source made inside the tape is not converted": ("watch-tensor", """\
         import numpy as np
         import tensorflow as tf
-        x = np.ones(3)
         with tf.GradientTape() as tape:
+            x = np.ones(3)
             y = tf.reduce_sum(x * 2.0)
         g = tape.gradient(y, x)
+        """),
+    "a NumPy source held in an attribute is not converted": ("watch-tensor", """\
+        import numpy as np
+        import tensorflow as tf
+        class Probe:
+            def run(self):
+                with tf.GradientTape() as tape:
+                    y = tf.reduce_sum(self.x * 2.0)
+                return tape.gradient(y, self.x)
         """),
     "a source computed on the tape from a variable": ("watch-tensor", """\
         import tensorflow as tf

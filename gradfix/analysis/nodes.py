@@ -39,6 +39,15 @@ def walk(node: cst.CSTNode, stop: Optional[cst.CSTNode] = None) -> Iterator[cst.
         stack.extend(reversed(children(n)))
 
 
+def fresh_name(module: cst.Module, wanted: str) -> str:
+    """``wanted``, or ``wanted2``, ``wanted3``... : a name the module does not use yet."""
+    taken = {n.value for n in walk(module) if isinstance(n, cst.Name)}
+    name, k = wanted, 2
+    while name in taken:
+        name, k = f"{wanted}{k}", k + 1
+    return name
+
+
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
     """Every call below ``node``, in source order."""
     return (n for n in walk(node) if isinstance(n, cst.Call))

@@ -24,13 +24,15 @@ class Focus:
     one tensor or variable argument — custom losses, layers' ``call``, helpers, ``train_step`` —
     so a codemod can repair code the loss went through even when no tape is in this file.
     ``starved``: lines of the gradient calls where *every* source got ``None`` (nothing reaches the
-    loss, so a gradient blocked on purpose elsewhere cannot be what the user relies on).
+    loss, so a gradient blocked on purpose elsewhere cannot be what the user relies on). ``host``:
+    names of sources that were NumPy arrays or Python numbers, which a tape cannot watch.
     ``None`` instead of a Focus means "every gradient call in the file"."""
 
     lines: frozenset[int] = frozenset()
     variables: frozenset[str] = frozenset()
     functions: frozenset[int] = frozenset()
     starved: frozenset[int] = frozenset()
+    host: frozenset[str] = frozenset()  # names of sources the probe saw as NumPy arrays or Python values
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ import libcst as cst
 from gradfix.analysis.access import access, access_path, base_path, expr_reads, related
 from gradfix.analysis.flow import Flow, GradientCall
 from gradfix.analysis.names import tf_attr, tf_spelling
-from gradfix.analysis.nodes import parenthesize, walk
+from gradfix.analysis.nodes import fresh_name, parenthesize, walk
 
 _METHODS = {
     "assign": None, "assign_add": "add", "assign_sub": "sub",
@@ -77,7 +77,7 @@ class Buffers(cst.CSTTransformer):
         self.flow, self.call, self.buffer = flow, call, buffer
         self.tf = tf_spelling(flow.module)
         self.body = call.tape.node.body
-        self.tensor = _fresh(flow.module, buffer.rpartition(".")[2] + "_t")
+        self.tensor = fresh_name(flow.module, buffer.rpartition(".")[2] + "_t")
         tops = [i for i, s in enumerate(self.body.body) if self._writes_in(s)]
         self.first, self.last = (tops[0], tops[-1]) if tops else (-1, -1)
         self.tops = {id(s) for s in self.body.body[self.first:]} if tops else set()
@@ -234,12 +234,3 @@ def _indices(subscript: cst.Subscript) -> Optional[list[cst.BaseExpression]]:
         out = elements + out
         node = node.value
     return out
-
-
-
-def _fresh(module: cst.Module, wanted: str) -> str:
-    taken = {n.value for n in walk(module) if isinstance(n, cst.Name)}
-    name, k = wanted, 2
-    while name in taken:
-        name, k = f"{wanted}{k}", k + 1
-    return name

@@ -7,8 +7,10 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.analysis.bindings import binding, kind
+from gradfix.analysis.bindings import binding, kind, sources_expr
 from gradfix.analysis.flow import Flow, GradientCall, analyse
+from gradfix.analysis.names import ensure_tf_import, tf_alias, tf_spelling
+from gradfix.analysis.nodes import fresh_name, walk
 from gradfix.codemods.base import (
     Codemod,
     Example,
@@ -24,7 +26,8 @@ from gradfix.types import Cause, Safety
 
 class WatchTensor(Codemod):
     NAME = "watch-tensor"
-    DESCRIPTION = "Add tape.watch(x) for plain-tensor sources of tape.gradient"
+    DESCRIPTION = ("Add tape.watch(x) for plain-tensor sources of tape.gradient (NumPy and Python "
+                   "sources are converted with tf.convert_to_tensor first)")
     CAUSES = (Cause.UNWATCHED_TENSOR,)
     SAFETY = Safety.SAFE  # watching records operations; it changes no value
     EXAMPLES = (
@@ -88,6 +91,33 @@ class WatchTensor(Codemod):
                 """
             ),
         ),
+        Example(
+            title="a NumPy image (the probe saw an array): converted once, watched, the original kept",
+            before=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+                image = np.random.rand(1, 3).astype("float32")
+                with tf.GradientTape() as tape:
+                    score = tf.reduce_max(model(image))
+                saliency = tape.gradient(score, image)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+                image = np.random.rand(1, 3).astype("float32")
+                image_t = tf.convert_to_tensor(image)
+                with tf.GradientTape() as tape:
+                    tape.watch(image_t)
+                    score = tf.reduce_max(model(image_t))
+                saliency = tape.gradient(score, image_t)
+                """
+            ),
+        ),
         Unchanged(
             title="variables need no watch; watched tensors are left alone",
             code=textwrap.dedent(
@@ -109,7 +139,9 @@ class WatchTensor(Codemod):
         if flow is None:
             return declined(source, "could not analyse the module")
         wanted = focus.variables if focus is not None else frozenset()
+        host = focus.host if focus is not None else frozenset()
         inserts: dict[Spot, list[cst.SimpleStatementLine]] = {}
+        renames: dict[int, tuple[str, str]] = {}
         done: set[tuple[int, str]] = set()
         notes: list[str] = []
         try:
@@ -119,6 +151,12 @@ class WatchTensor(Codemod):
                         continue
                     key = (id(call.tape.node), path)
                     if key in done or already_watched(call, path):
+                        continue
+                    if path in host or kind(flow, call, binding(flow, call, path)) == "host":
+                        note = _convert(flow, call, path, inserts, renames)
+                        if note:
+                            notes.append(f"line {call.line}: {path} {note}")
+                        done.add(key)
                         continue
                     spot, note = _spot(flow, call, path)
                     if note:
@@ -131,7 +169,9 @@ class WatchTensor(Codemod):
         if not inserts:
             return declined(source, *notes)
         try:
-            module = flow.module.visit(Inserter(inserts))
+            module = flow.module.visit(_Watcher(inserts, renames))
+            if renames and tf_alias(module) is None:
+                module = ensure_tf_import(module)
         except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
             return declined(source, f"could not insert tape.watch: {error}")
         return finished(source, module.code, tuple(notes))
@@ -155,6 +195,58 @@ def _spot(flow: Flow, call: GradientCall, path: str) -> tuple[Optional[Spot], st
             return None, ""  # computed on the tape from what it records already
         return (id(body), stmt.index + 1), ""
     return None, "is bound after the tape ends; not watched"
+
+
+def _convert(flow: Flow, call: GradientCall, path: str, inserts: dict, renames: dict) -> str:
+    """A NumPy array or Python number as a source: ``x_t = tf.convert_to_tensor(x)`` just before
+    the tape, ``tape.watch(x_t)`` first in it, and ``x_t`` for ``x`` in the tape and the sources.
+    The program's own ``x`` stays what it was. Returns a note when it declines."""
+    found = binding(flow, call, path)
+    if "." in path:
+        return "is a NumPy or Python value held in an attribute; not converted"
+    if found is not None and found.stmt is not None and found.stmt.region in ("tape", "after"):
+        return "is a NumPy or Python value made inside the tape; not converted"
+    sources = sources_expr(call)
+    if sources is None or not any(isinstance(n, cst.Name) and n.value == path for n in walk(sources)):
+        return "is a NumPy or Python value passed through a list; not converted"
+    tensor = fresh_name(flow.module, f"{path}_t")
+    convert = cst.parse_statement(f"{tensor} = {tf_spelling(flow.module)}.convert_to_tensor({path})")
+    inserts.setdefault((id(call.tape.block), call.tape.index), []).append(convert)
+    inserts.setdefault((id(call.tape.node.body), 0), []).append(watch_statement(call.tape.name, tensor))
+    renames[id(call.tape.node.body)] = renames[id(sources)] = (path, tensor)
+    return ""
+
+
+class _Watcher(Inserter):
+    """Insert statements, and read ``new`` for ``old`` below the nodes named in ``renames``."""
+
+    def __init__(self, inserts: dict[Spot, list[cst.SimpleStatementLine]],
+                 renames: dict[int, tuple[str, str]]) -> None:
+        super().__init__(inserts)
+        self.renames = renames
+        self.active: list[tuple[str, str]] = []
+        self.skip: set[int] = set()
+
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        if id(node) in self.renames:
+            self.active.append(self.renames[id(node)])
+        if isinstance(node, cst.Attribute):
+            self.skip.add(id(node.attr))
+        if isinstance(node, cst.Arg) and node.keyword is not None:
+            self.skip.add(id(node.keyword))
+        return super().on_visit(node)
+
+    def on_leave(self, original, updated):
+        result = super().on_leave(original, updated)
+        if id(original) in self.renames:
+            self.active.pop()
+        return result
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.Name:
+        for old, new in self.active:
+            if original.value == old and id(original) not in self.skip:
+                return updated.with_changes(value=new)
+        return updated
 
 
 def _reads_variables(flow: Flow, call: GradientCall, stmt) -> bool:

@@ -84,6 +84,9 @@ class Inserter(cst.CSTTransformer):
     def leave_IndentedBlock(self, original, updated):
         return self._apply(original, updated)
 
+    def leave_Module(self, original, updated):
+        return self._apply(original, updated)
+
     def leave_SimpleStatementSuite(self, original, updated):
         spots = [k for k in self.inserts if k[0] == id(original)]
         if not spots:

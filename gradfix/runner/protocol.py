@@ -25,6 +25,7 @@ def _source(raw: dict) -> SourceRecord:
         var_name=raw.get("var_name") or "",
         watched=bool(raw.get("watched", True)),
         layer=raw.get("layer") or "",
+        kind=raw.get("kind") or "",
     )
 
 

@@ -150,6 +150,7 @@ def describe_source(obj, grad, frame, watched: bool) -> dict:
         "dtype": dtype,
         "shape": shape,
         "is_variable": var,
+        "kind": source_kind(obj),
         "trainable": bool(getattr(obj, "trainable", False)) if var else False,
         "watched": watched,
         "layer": owning_layer(obj, frame) if var else "",
@@ -167,6 +168,20 @@ def describe_source(obj, grad, frame, watched: bool) -> dict:
         except Exception:
             pass
     return rec
+
+
+def source_kind(obj) -> str:
+    """"variable", "tensor", "numpy" (an array or NumPy scalar), "python" (a number or a list)."""
+    import numpy as np
+    import tensorflow as tf
+
+    if is_variable(obj):
+        return "variable"
+    if isinstance(obj, (np.ndarray, np.generic)):
+        return "numpy"
+    if isinstance(obj, (int, float, list, tuple)):
+        return "python"
+    return "tensor" if tf.is_tensor(obj) else type(obj).__name__
 
 
 def target_info(target) -> tuple[str, float | None]:
