@@ -169,6 +169,11 @@ def _rebinding_line(flow: Optional[Flow], name: str) -> Optional[int]:
     return None
 
 
+def _target_after_tape(call: GradientCall, fcall) -> bool:
+    """Every source is None and the target is an operation written into the call after the tape."""
+    return all(not s.has_gradient for s in call.sources) and fcall.computes_target_after_tape()
+
+
 def _explain(ctx: _Context, call: GradientCall, index: int, src: SourceRecord) -> Explanation:
     flow = ctx.flow(call.path)
     earlier = ctx.first_step.get((call.path, call.line)) if call.step == 2 else None
@@ -191,6 +196,10 @@ def _explain(ctx: _Context, call: GradientCall, index: int, src: SourceRecord) -
                 "tensor: NumPy or .numpy() cut the tape", *(_at(hit) if hit else (None, None)))
     if not src.is_variable:
         return Cause.UNWATCHED_TENSOR, "it is a plain tensor, and the tape only watches variables", None, None
+    if fcall is not None and flow is not None and _target_after_tape(call, fcall):
+        code = " ".join(flow.module.code_for_node(fcall.target).split())
+        return (Cause.OUTSIDE_TAPE, f"the target `{code[:60]}` is computed inside the tape.gradient call, "
+                "after the tape stopped recording, so it is not connected to any variable", fcall.line, None)
     if not src.watched and (not src.trainable or not call.watch_accessed):
         return unwatched_variable(call, src, fcall, flow)
     if not src.watched:  # never read while recording: computed outside the tape, or not used at all

@@ -114,3 +114,37 @@ def test_tf_import_is_added_only_when_missing():
 
 def test_unparsable_source():
     assert analyse("def f(:\n") is None
+
+
+def test_a_tape_made_before_its_with_statement():
+    flow = _flow(
+        """\
+        from tensorflow import GradientTape, Variable
+        w = Variable(1.0)
+        tape = GradientTape(persistent=True)
+        y = w * 2.0
+        with tape:
+            loss = y ** 2
+        g = tape.gradient(loss, w)
+        with tape:
+            other = w * 3.0
+        h = tape.gradient(other, w)
+        """
+    )
+    first, second = flow.calls
+    assert first.tape.name == "tape" and first.tape.persistent and first.tape.ctor is not None
+    assert [s.line for s in first.outside_tape()] == [4]
+    assert second.tape.line == 8 and not second.outside_tape()
+
+
+def test_a_plain_with_of_something_else_is_not_a_tape():
+    flow = _flow(
+        """\
+        import tensorflow as tf
+        lock = open("x")
+        w = tf.Variable(1.0)
+        with lock:
+            loss = w * 2.0
+        """
+    )
+    assert flow.tapes == [] and flow.calls == []

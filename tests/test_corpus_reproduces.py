@@ -37,7 +37,8 @@ CAUSES = {"outside_tape", "numpy_in_graph", "non_differentiable_op", "assign_or_
 CODEMODS = {"hoist-into-tape": "safe", "numpy-to-tf": "safe", "scatter-to-mask": "safe",
             "cast-to-float": "unsafe", "predict-to-call": "safe", "watch-tensor": "safe",
             "rebind-to-assign": "safe", "straight-through": "safe", "soft-surrogate": "unsafe",
-            "watch-variable": "safe", "trainable-sources": "safe", "drop-stop-gradient": "safe"}
+            "watch-variable": "safe", "trainable-sources": "safe", "drop-stop-gradient": "safe",
+            "target-into-tape": "safe"}
 KINDS = ("broken", "clean", "unfixable")
 KEYS = {"kind", "cause", "codemods", "safety", "origin", "args", "notes", "eager", "fixed_files", "explain",
         "notebook"}

@@ -24,7 +24,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from gradfix.analysis.access import access, access_path, expr_reads, related
 from gradfix.analysis.names import TRAINABLE_ATTRS, Names, parse
-from gradfix.analysis.nodes import calls_in, children
+from gradfix.analysis.nodes import calls_in, children, walk
 
 Block = Union[cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite]
 REGIONS = ("outer", "before", "tape", "after")
@@ -59,6 +59,7 @@ class Tape:
     end_line: int
     function: Optional[cst.FunctionDef]  # enclosing function, None at module level
     klass: Optional[cst.ClassDef]  # enclosing class of that function
+    ctor: Optional[cst.Call] = None  # the GradientTape(...) call (in the with, or ``tape = ...`` before it)
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,14 @@ class GradientCall:
         functions and classes compute nothing)."""
         return tuple(s for s in self.path if s.region != "tape" and s.trainable
                      and not isinstance(s.node, (cst.FunctionDef, cst.ClassDef)))
+
+    def computes_target_after_tape(self) -> bool:
+        """``tape.gradient(a + b, ...)`` after the tape: the target is an operation (not a name)
+        that runs when the tape no longer records, so nothing connects it to the variables."""
+        if any(n is self.node for n in walk(self.tape.node.body)):
+            return False
+        return access_path(self.target) is None and not isinstance(
+            self.target, (cst.Integer, cst.Float, cst.SimpleString, cst.Name))
 
     def first_matching(self, predicate) -> Optional[Stmt]:
         """The first path statement for which ``predicate(stmt)`` holds (e.g. calls NumPy)."""
@@ -144,10 +153,12 @@ class Flow:
                 self._walk(child, chain + [(block, i)], function, klass)
 
     def _tape(self, stmt, item, block, i, function, klass) -> Optional[Tape]:
-        call = item.item
+        call, name = item.item, item.asname.name if item.asname is not None else None
+        if isinstance(call, cst.Name) and name is None:  # tape = tf.GradientTape(); ...; with tape:
+            call, name = self._made_before(block, i, call.value), call
         if not isinstance(call, cst.Call) or not self.names.is_tf(call.func, "GradientTape"):
             return None
-        if item.asname is None or not isinstance(item.asname.name, cst.Name):
+        if not isinstance(name, cst.Name):
             return None
         persistent = any(
             a.keyword is not None and a.keyword.value == "persistent"
@@ -155,8 +166,20 @@ class Flow:
             for a in call.args
         )  # fmt: skip
         pos = self._pos[stmt]
-        return Tape(stmt, item.asname.name.value, persistent, block, i, pos.start.line,
-                    pos.end.line, function, klass)  # fmt: skip
+        return Tape(stmt, name.value, persistent, block, i, pos.start.line,
+                    pos.end.line, function, klass, call)  # fmt: skip
+
+    @staticmethod
+    def _made_before(block: Block, i: int, name: str) -> Optional[cst.BaseExpression]:
+        """The value of the last ``name = value`` before statement ``i`` of ``block``."""
+        for stmt in reversed(block.body[:i]):
+            if not isinstance(stmt, cst.SimpleStatementLine):
+                continue
+            for small in stmt.body:
+                if (isinstance(small, cst.Assign) and len(small.targets) == 1
+                        and access_path(small.targets[0].target) == name):
+                    return small.value
+        return None
 
     def _bind_calls(self, tape: Tape, chain: list) -> None:
         body = tape.node.body
@@ -166,7 +189,7 @@ class Flow:
         for g in range(tape.index + 1, len(tape.block.body)):
             stmt = tape.block.body[g]
             if isinstance(stmt, cst.With) and any(
-                it.asname and access_path(it.asname.name) == tape.name for it in stmt.items
+                access_path(it.asname.name if it.asname else it.item) == tape.name for it in stmt.items
             ):
                 break
             for call in _gradient_calls(stmt, tape.name):

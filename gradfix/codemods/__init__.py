@@ -12,14 +12,15 @@ from gradfix.codemods.rebind_to_assign import RebindToAssign
 from gradfix.codemods.scatter_to_mask import ScatterToMask
 from gradfix.codemods.soft_surrogate import SoftSurrogate
 from gradfix.codemods.straight_through import StraightThrough
+from gradfix.codemods.target_into_tape import TargetIntoTape
 from gradfix.codemods.trainable_sources import TrainableSources
 from gradfix.codemods.watch_tensor import WatchTensor
 from gradfix.codemods.watch_variable import WatchVariable
 
 REGISTRY: tuple[Codemod, ...] = (
-    HoistIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), WatchVariable(), TrainableSources(), DropStopGradient(),
-    RebindToAssign(),
-    ScatterToMask(), StraightThrough(), CastToFloat(), SoftSurrogate(),
+    HoistIntoTape(), TargetIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), WatchVariable(),
+    TrainableSources(), DropStopGradient(), RebindToAssign(), ScatterToMask(), StraightThrough(), CastToFloat(),
+    SoftSurrogate(),
 )
 
 

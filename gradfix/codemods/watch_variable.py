@@ -12,7 +12,6 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.analysis.access import access_path
 from gradfix.analysis.bindings import assignments, binding, is_variable_value
 from gradfix.analysis.flow import Flow, GradientCall, analyse
 from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
@@ -153,12 +152,8 @@ class WatchVariable(Codemod):
 
 def _flag_call(call: GradientCall) -> Optional[cst.Call]:
     """The ``GradientTape(...)`` call of this tape when it says ``watch_accessed_variables=False``."""
-    for item in call.tape.node.items:
-        if item.asname is None or access_path(item.asname.name) != call.tape.name:
-            continue
-        if isinstance(item.item, cst.Call) and any(_is_false(a, FLAG) for a in item.item.args):
-            return item.item
-    return None
+    ctor = call.tape.ctor
+    return ctor if ctor is not None and any(_is_false(a, FLAG) for a in ctor.args) else None
 
 
 def _is_false(arg: cst.Arg, keyword: str) -> bool:
