@@ -107,7 +107,8 @@ CHECKS: tuple[tuple[Callable[[ev.Seen], bool], bool, Cause, str], ...] = (
      "comparison or a count)"),
     (ev.stop_gradient, False, Cause.NON_DIFFERENTIABLE_OP,
      "the loss goes through tf.stop_gradient, which blocks the gradient by design: the variables "
-     "before it get none"),
+     "before it get none; remove it, or, to keep them frozen on purpose, set their layer's "
+     "trainable = False instead"),
 )
 
 

@@ -51,6 +51,10 @@ BUGS = (
     "int_cast",         # tf.cast(..., tf.int32) on the path                     -> straight-through, cast-to-float
     "int_variable",     # tf.Variable(0): an integer trainable                   -> cast-to-float
     "argmax_gather",    # tf.gather(table, tf.argmax(scores))                    -> soft-surrogate
+    "frozen_var",       # tf.Variable(..., trainable=False) as a source          -> watch-variable
+    "watch_flag",       # GradientTape(watch_accessed_variables=False)           -> watch-variable
+    "model_weights",    # tape.gradient(loss, model.weights)                     -> trainable-sources
+    "target_expr",      # tape.gradient(loss * 1.0, ...) after the tape          -> target-into-tape
 )
 
 COMMENTS = (
@@ -354,7 +358,8 @@ class _Gen:
         w = self.w
         kind = w.pick(["vars", "vars", "dense", "sequential", "sequential", "class"])
         applicable = [b for b in BUGS if (b != "predict" or kind == "sequential")
-                      and (b not in ("rebind", "int_variable") or kind in ("vars", "class"))]
+                      and (b not in ("rebind", "int_variable", "frozen_var") or kind in ("vars", "class"))
+                      and (b != "model_weights" or kind in ("dense", "sequential"))]
         bugs = set(self.draw(st.lists(st.sampled_from(applicable), max_size=4, unique=True)))
         self.bugs = bugs
         place = "method" if kind == "class" else w.pick(["top", "loop", "loop", "function"])
@@ -442,7 +447,8 @@ class _Gen:
             else:
                 init_b = w.pick(["0.0", "zeros"])
                 init_b = self.tfc("zeros", "[1]") if init_b == "zeros" else init_b
-            setup = [S(w.assign(p + wn, self.tfc("Variable", init_w))),
+            frozen = ("trainable=False",) if "frozen_var" in bugs else ()
+            setup = [S(w.assign(p + wn, self.tfc("Variable", init_w, *frozen))),
                      S(w.assign(p + bn, self.tfc("Variable", init_b)))]
             b_expr = self.tfc("cast", p + bn, self.tf("float32")) if int_b else p + bn
 
@@ -473,7 +479,8 @@ class _Gen:
             def forward(xe: str) -> str:
                 return self.call(name, xe)
 
-            attr = w.pick(["trainable_variables", "trainable_weights"])
+            attr = w.pick(["weights", "variables"] if "model_weights" in bugs else
+                          ["trainable_variables", "trainable_weights"])
             return _Model(kind, setup, forward, [], f"{name}.{attr}")
         name = w.pick(["model", "net", "mlp"])
         layers = [self.call(self.sp.keras("layers.Dense"), "4", 'activation="relu"'),
@@ -486,7 +493,8 @@ class _Gen:
                 return self.call(name + form[0], xe, *form[1:])
             return self.call(name, xe, *w.pick([(), ("training=True",)]))
 
-        attr = w.pick(["trainable_variables", "trainable_weights"])
+        attr = w.pick(["weights", "variables"] if "model_weights" in bugs else
+                      ["trainable_variables", "trainable_weights"])
         return _Model(kind, setup, forward, [], f"{name}.{attr}")
 
     def klass(self, setup: list[Item], forward) -> list:
@@ -671,7 +679,9 @@ class _Gen:
             moved[:] = [s for s in moved if s not in forward]
 
         args = ["persistent=True"] if persistent else []
-        if w.weird(10):
+        if "watch_flag" in bugs:
+            args.append("watch_accessed_variables=False")
+        elif w.weird(10):
             args.append("watch_accessed_variables=True")
         tape_ctor = self.call(self.tf("GradientTape"), *args)
         if w.chance(15) and not any(isinstance(i, C) for i in in_tape):
@@ -695,9 +705,12 @@ class _Gen:
                 sources = w.binop(sources, "+", w.listing(model.extra_sources))
         grads: list[Item] = []
         update: list[Item] = []
+        target = "loss"
+        if "target_expr" in bugs:
+            target = w.pick([w.binop("loss", "*", "1.0"), self.tfc("reduce_mean", "loss"), w.binop("loss", "+", "0.0")])
         if manual:
             names = [("g" + p.split(".")[-1]).lower() for p in model.params] + ["g_" + s for s in model.extra_sources]
-            grads.append(S(w.assign(", ".join(names), self.call(f"{tape}.gradient", "loss", sources))))
+            grads.append(S(w.assign(", ".join(names), self.call(f"{tape}.gradient", target, sources))))
             every = [*model.params, *model.extra_sources]
             if "rebind" in bugs and w.chance(30):
                 steps = [w.binop(p, "-", w.binop("lr", "*", g)) for p, g in zip(every, names)]
@@ -714,7 +727,7 @@ class _Gen:
                 else:
                     update.append(S(self.call(f"{param}.assign_sub", step)))
         else:
-            grads.append(S(w.assign("grads", self.call(f"{tape}.gradient", "loss", sources))))
+            grads.append(S(w.assign("grads", self.call(f"{tape}.gradient", target, sources))))
             update.append(S(self.call(f"{self.opt}.apply_gradients", self.call("zip", "grads", sources))))
         grads += second_grad
         if persistent and w.chance(50):

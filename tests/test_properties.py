@@ -76,7 +76,8 @@ def whole_file_focus(source: str) -> Focus:
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             functions.add(node.decorator_list[0].lineno if node.decorator_list else node.lineno)
     count = source.count("\n") + 1
-    return Focus(frozenset(range(1, count + 50)), frozenset(names), frozenset(functions))
+    lines = frozenset(range(1, count + 50))
+    return Focus(lines, frozenset(names), frozenset(functions), starved=lines)
 
 
 def focus_for(source: str, whole: bool) -> Optional[Focus]:
