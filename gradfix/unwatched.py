@@ -14,7 +14,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.analysis.access import access_path
-from gradfix.analysis.bindings import definition_line, freezes, lists_all_weights, sources_expr
+from gradfix.analysis.bindings import assignments, definition_line, freezes, lists_all_weights, sources_expr
 from gradfix.analysis.flow import Flow
 from gradfix.analysis.names import TRAINABLE_ATTRS
 from gradfix.analysis.nodes import walk
@@ -43,6 +43,18 @@ def unwatched_variable(call: GradientCall, src: SourceRecord, fcall, flow: Optio
             "trainable variables on its own", line, None)
 
 
+def _made_frozen(flow: Flow, owners: set[str]) -> Optional[tuple[str, cst.Assign]]:
+    """``owner = Layer(..., trainable=False)``: the assignment that creates an owner frozen."""
+    for owner in sorted(owners):
+        for node in assignments(flow.module, owner):
+            value = node.value if isinstance(node, cst.Assign) else None
+            if isinstance(value, cst.Call) and any(
+                    a.keyword is not None and a.keyword.value == "trainable" and isinstance(a.value, cst.Name)
+                    and a.value.value == "False" for a in value.args):
+                return owner, node
+    return None
+
+
 def no_variables(flow: Optional[Flow], call: GradientCall) -> tuple[str, str, Optional[int]]:
     """A gradient call given an empty list of sources: what the list is, and a ``m.trainable =
     False`` that empties it (the Keras 2 GAN recipe freezes the discriminator so, and Keras 3
@@ -54,6 +66,11 @@ def no_variables(flow: Optional[Flow], call: GradientCall) -> tuple[str, str, Op
     text = " ".join(flow.module.code_for_node(expr).split())
     owners = {access_path(n.value) or "" for n in walk(expr)
               if isinstance(n, cst.Attribute) and n.attr.value in TRAINABLE_ATTRS} - {""}
+    made = _made_frozen(flow, owners)
+    if made is not None:
+        owner, node = made
+        return text, (f"it is an empty list, so nothing trains: {owner} is created with trainable=False; "
+                      "drop that argument to train it, or stop differentiating it"), flow.line(node)
     frozen = freezes(flow, owners) if owners else None
     if frozen is not None:
         owner = " ".join(flow.module.code_for_node(frozen.targets[0].target.value).split())
