@@ -53,3 +53,21 @@ def test_keras_ops_alias_and_an_argument_position():
         """)
     out = get("drop-stop-gradient").rewrite(code)
     assert out.changed and "loss = tf.square(w - 1.0)" in out.code
+
+
+def test_model_fit_custom_loss_only_where_the_prediction_is_stopped():
+    code = textwrap.dedent("""\
+        import tensorflow as tf
+        def loss(y_true, y_pred):
+            target = tf.stop_gradient(y_true * 2.0)
+            return tf.reduce_mean(tf.square(target - tf.stop_gradient(y_pred)))
+        model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        model.compile(loss=loss)
+        model.fit(tf.ones([4, 2]), tf.ones([4, 1]))
+        """)
+    starved = Focus(lines=frozenset({7}), functions=frozenset({2}), starved=frozenset({7}))
+    out = get("drop-stop-gradient").rewrite(code, starved)
+    assert out.changed and "tf.reduce_mean(tf.square(target - y_pred))" in out.code
+    assert "target = tf.stop_gradient(y_true * 2.0)" in out.code
+    partial = Focus(lines=frozenset({7}), functions=frozenset({2}))
+    assert not get("drop-stop-gradient").rewrite(code, partial).changed

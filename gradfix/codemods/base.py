@@ -124,6 +124,11 @@ class CallTargetsCodemod(Codemod):
     def transformer(self, targets: set[int]) -> "cst.CSTTransformer":
         """The transformer that rewrites the nodes whose ids are ``targets``."""
 
+    def module_targets(self, flow, focus: Optional[Focus]) -> set[int]:
+        """Ids of nodes to rewrite that no gradient call of this file leads to (``model.fit``:
+        the functions the probe saw run, ``focus.functions``). None by default."""
+        return set()
+
     def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
         from gradfix.analysis.flow import analyse
 
@@ -134,6 +139,7 @@ class CallTargetsCodemod(Codemod):
         try:
             for call in flow.focused(focus):
                 targets |= self.targets(flow, call, focus)
+            targets |= self.module_targets(flow, focus)
         except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
             return declined(source, f"could not analyse: {error}")
         if not targets:

@@ -4,7 +4,7 @@
 the model's own prediction (``pred = tf.stop_gradient(model(x))``) it leaves every variable without
 a gradient. The codemod acts only on gradient calls where *every* source got ``None``
 (``Focus.starved``; without a probe, where no path from the sources to the target avoids a
-stop_gradient): a stop_gradient that blocks a deliberate part of the loss (a DQN target, a
+stop_gradient; for ``model.fit``, in the functions that ran: a custom loss, a layer's ``call``): a stop_gradient that blocks a deliberate part of the loss (a DQN target, a
 straight-through estimator, an EMA teacher) sits beside a path that still has gradients, and is
 never touched.
 """
@@ -19,7 +19,8 @@ import libcst as cst
 from gradfix.analysis.access import access, expr_reads, related
 from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import Flow, GradientCall
-from gradfix.analysis.nodes import calls_in, parenthesize
+from gradfix.analysis.nodes import calls_in, parenthesize, walk
+from gradfix.analysis.regions import focused_regions
 from gradfix.codemods.base import CallTargetsCodemod, Example, Focus, Unchanged
 from gradfix.types import Cause, Safety
 
@@ -105,6 +106,20 @@ class DropStopGradient(CallTargetsCodemod):
 
     def transformer(self, targets: set[int]) -> cst.CSTTransformer:
         return _Unwrap(targets)
+
+    def module_targets(self, flow: Flow, focus: Optional[Focus]) -> set[int]:
+        """``model.fit``: stop_gradient calls on the prediction in the functions that ran (a custom
+        loss, a layer's ``call``), when every variable of the step got None."""
+        if focus is None or not focus.starved or flow.calls:
+            return set()
+        found: set[int] = set()
+        for region in focused_regions(flow, focus, with_data=False):
+            for node in walk(region.function.body):
+                hot = region.hot.get(id(node))
+                if hot:
+                    found |= {id(c) for c in calls_in(node)
+                              if _is_stop(flow, c) and related(expr_reads(c.args[0].value), hot)}
+        return found
 
 
 def _blocking(flow: Flow, call: GradientCall) -> set[int]:
