@@ -15,11 +15,11 @@ from typing import Optional
 import libcst as cst
 
 from gradfix import evidence as ev
-from gradfix.analysis.access import access_path
-from gradfix.analysis.bindings import binds, definition_line
+from gradfix.analysis.access import access_path, related
+from gradfix.analysis.bindings import assignments, binds, definition_line
 from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import Flow, analyse
-from gradfix.analysis.nodes import walk
+from gradfix.analysis.nodes import calls_in, walk
 from gradfix.types import Cause, Finding, GradientCall, ProbeResult, SourceRecord
 from gradfix.unwatched import no_variables, unwatched_variable
 
@@ -154,7 +154,41 @@ def _loss_without_variables(fcall, flow: Optional[Flow]) -> tuple[str, Optional[
             gives = f"; it returns `{flow.module.code_for_node(returned.value)}`" if returned else ""
             return (f"{func.name.value}() never reads its parameter {', '.join(unused)}{gives}, so the loss "
                     f"does not depend on any variable", flow.line(func))
+    other = _other_model(fcall, flow)
+    if other is not None:
+        name, line = other
+        owners = ", ".join(f"`{o}`" for o in fcall.sources)
+        return (f"the loss (`{code[:80]}`) does not depend on any of the variables: it is computed with "
+                f"`{name}`, while the variables differentiated are {owners}'s", line)
     return f"the loss (`{code[:80]}`) does not depend on any of the variables", last.line
+
+
+def _other_model(fcall, flow: Flow) -> Optional[tuple[str, int]]:
+    """A model called on the loss's path that is not the one whose variables are differentiated
+    (``target_net(s)`` in the loss, ``q_net.trainable_variables`` as sources), with its line."""
+    owners = list(fcall.sources)
+    functions = {n.name.value for n in walk(flow.module) if isinstance(n, cst.FunctionDef)}
+    for stmt in fcall.path:
+        for call in calls_in(stmt.node):
+            path = access_path(call.func)
+            if path is None or related([path], owners) or path.split(".")[0] in flow.imported:
+                continue
+            made = [a.value for a in assignments(flow.module, path) if isinstance(a, cst.Assign)]
+            if any(isinstance(v, cst.Call) and _makes_model(flow, v, functions) for v in made):
+                return path, stmt.line
+    return None
+
+
+def _makes_model(flow: Flow, value: cst.Call, functions: set[str]) -> bool:
+    """``keras.Sequential(...)``, a model class, ``clone_model``/``load_model``, or a call to a
+    function of this file (``build_model()``)."""
+    if access_path(value.func) in functions:
+        return True
+    names = flow.names.of(value.func)
+    if any(q.rpartition(".")[2] in ("clone_model", "load_model") for q in names):
+        return True
+    return flow.names.is_constructor(value) and not any(".losses." in q or ".metrics." in q or
+                                                         ".optimizers." in q for q in names)
 
 
 def _rebinding_line(flow: Optional[Flow], name: str) -> Optional[int]:
