@@ -41,7 +41,7 @@ CODEMODS = {"hoist-into-tape": "safe", "numpy-to-tf": "safe", "scatter-to-mask":
             "target-into-tape": "safe"}
 KINDS = ("broken", "clean", "unfixable")
 KEYS = {"kind", "cause", "codemods", "safety", "origin", "args", "notes", "eager", "fixed_files", "explain",
-        "notebook"}
+        "notebook", "host"}
 LOSS_RTOL = 1e-5
 
 
