@@ -48,6 +48,16 @@ def fresh_name(module: cst.Module, wanted: str) -> str:
     return name
 
 
+def naming_names(node: cst.CSTNode) -> tuple[cst.Name, ...]:
+    """The names right under ``node`` that name rather than read a value: ``x.attr``'s ``attr``,
+    ``f(k=v)``'s ``k``. A rewrite that renames reads must skip them."""
+    if isinstance(node, cst.Attribute):
+        return (node.attr,)
+    if isinstance(node, cst.Arg) and isinstance(node.keyword, cst.Name):
+        return (node.keyword,)
+    return ()
+
+
 def calls_in(node: cst.CSTNode) -> Iterator[cst.Call]:
     """Every call below ``node``, in source order."""
     return (n for n in walk(node) if isinstance(n, cst.Call))

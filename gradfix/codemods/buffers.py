@@ -19,7 +19,7 @@ import libcst as cst
 from gradfix.analysis.access import access, access_path, base_path, expr_reads, related
 from gradfix.analysis.flow import Flow, GradientCall
 from gradfix.analysis.names import tf_attr, tf_spelling
-from gradfix.analysis.nodes import fresh_name, parenthesize, walk
+from gradfix.analysis.nodes import fresh_name, naming_names, parenthesize, walk
 
 _METHODS = {
     "assign": None, "assign_add": "add", "assign_sub": "sub",
@@ -104,10 +104,7 @@ class Buffers(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if id(node) in self.tops:
             self.active += 1
-        if isinstance(node, cst.Attribute):
-            self.skip.add(id(node.attr))
-        if isinstance(node, cst.Arg) and node.keyword is not None:
-            self.skip.add(id(node.keyword))
+        self.skip.update(id(n) for n in naming_names(node))
         return super().on_visit(node)
 
     def on_leave(self, original, updated):

@@ -10,7 +10,7 @@ import libcst as cst
 from gradfix.analysis.bindings import binding, kind, sources_expr
 from gradfix.analysis.flow import Flow, GradientCall, analyse
 from gradfix.analysis.names import ensure_tf_import, tf_alias, tf_spelling
-from gradfix.analysis.nodes import fresh_name, walk
+from gradfix.analysis.nodes import fresh_name, naming_names, walk
 from gradfix.codemods.base import (
     Codemod,
     Example,
@@ -230,10 +230,7 @@ class _Watcher(Inserter):
     def on_visit(self, node: cst.CSTNode) -> bool:
         if id(node) in self.renames:
             self.active.append(self.renames[id(node)])
-        if isinstance(node, cst.Attribute):
-            self.skip.add(id(node.attr))
-        if isinstance(node, cst.Arg) and node.keyword is not None:
-            self.skip.add(id(node.keyword))
+        self.skip.update(id(n) for n in naming_names(node))
         return super().on_visit(node)
 
     def on_leave(self, original, updated):
