@@ -147,7 +147,7 @@ def _evidence(before: ProbeResult, after: ProbeResult | None) -> dict:
         new = p.after
         variables.append({"name": p.before.name, "line": p.call.line, **_cell(p.call), "before": p.before.has_gradient,
                           "after": bool(new and new.has_gradient), "norm_after": new.norm if new else None,
-                          "dropped": p.dropped})
+                          "dropped": p.dropped, "added": p.added})
     return {"loss_before": before.first_loss, "loss_after": after.first_loss if after else None,
             "variables": variables}
 

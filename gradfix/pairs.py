@@ -2,13 +2,14 @@
 
 Sources are matched by TensorFlow's variable path (or their name), not by position: a fix may
 drop sources (``model.weights`` -> ``model.trainable_weights`` drops BatchNormalization's moving
-statistics) or reorder them, and the proof of a fix must not pair one variable with another.
+statistics) or reorder them, and the proof of a fix must not pair one variable with another. A
+call that was given no sources at all pairs nothing with each source the fix gives it (``added``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Optional
 
 from gradfix.types import GradientCall, ProbeResult, SourceRecord
@@ -20,6 +21,7 @@ class Pair:
     before: SourceRecord
     after: Optional[SourceRecord]  # None: no patched run, or the fix no longer differentiates it
     dropped: bool  # the patched run reached this call, but the source is no longer among its sources
+    added: bool = False  # the first run's call had no sources at all; the fix made this one a source
 
 
 def _match(src: SourceRecord, others: tuple[SourceRecord, ...]) -> Optional[SourceRecord]:
@@ -42,6 +44,10 @@ def pairs(before: ProbeResult, after: Optional[ProbeResult]) -> Iterator[Pair]:
     for i, call in enumerate(before.gradient_calls):
         other = after_calls[i] if i < len(after_calls) else None
         others = other.sources if other else ()
+        if call.empty:  # an empty list before the fix: each source now differentiated, from nothing
+            for new in others:
+                yield Pair(call, replace(new, has_gradient=False, norm=None, finite=True), new, False, True)
+            continue
         same_count = len(others) == len(call.sources)
         for j, src in enumerate(call.sources):
             new = _match(src, others) or (others[j] if same_count else None)

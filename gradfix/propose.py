@@ -12,7 +12,8 @@ from gradfix.types import Cause, FilePatch, Finding, ProbeResult, Proposal, Safe
 
 def focus_by_file(probe: ProbeResult) -> dict[Path, Focus]:
     """Where the probe saw missing gradients, per file: the lines of the gradient calls, the names
-    of the sources without a gradient, and the functions that ran while a tape was recording."""
+    of the sources without a gradient, and the functions that ran while a tape was recording. A call
+    given no sources at all counts as starved."""
     lines: dict[Path, set[int]] = {}
     names: dict[Path, set[str]] = {}
     functions: dict[Path, set[int]] = {}
@@ -20,7 +21,7 @@ def focus_by_file(probe: ProbeResult) -> dict[Path, Focus]:
     host: dict[Path, set[str]] = {}
     for call in probe.gradient_calls:
         missing = call.missing
-        if not missing or not call.path:
+        if not (missing or call.empty) or not call.path:
             continue
         path = Path(call.path).resolve()
         lines.setdefault(path, set()).add(call.line)

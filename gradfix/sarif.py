@@ -88,8 +88,8 @@ RULES: dict[str, tuple[str, str, str, str]] = {
         "'not enough values to unpack'; older Keras: 'No gradients provided for any variable'). Usually "
         "`model.trainable = False`, the Keras 2 GAN recipe, which Keras 3 applies whenever the variables "
         "are listed.",
-        "No codemod: set `trainable = True` for the step that trains the model, or differentiate its "
-        "variables another way."),
+        "`late-variable-list` (safe) when the list was taken before the model was built; for a frozen "
+        "model no codemod: set `trainable = True` for the step that trains it."),
     Cause.VARIABLE_REPLACED.value: (
         "VariableReplaced", "Variable replaced by a tensor",
         "`w = w - lr * g` rebinds the name to a tensor after the first step, so the next step "

@@ -14,7 +14,14 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.analysis.access import access_path
-from gradfix.analysis.bindings import assignments, definition_line, freezes, lists_all_weights, sources_expr
+from gradfix.analysis.bindings import (
+    assignments,
+    definition_line,
+    early_list,
+    freezes,
+    lists_all_weights,
+    sources_expr,
+)
 from gradfix.analysis.flow import Flow
 from gradfix.analysis.names import TRAINABLE_ATTRS
 from gradfix.analysis.nodes import walk
@@ -64,7 +71,9 @@ def no_variables(flow: Optional[Flow], call: GradientCall) -> tuple[str, str, Op
     if flow is None or expr is None:
         return "sources", "tape.gradient was given no variables at all, so nothing trains", None
     text = " ".join(flow.module.code_for_node(expr).split())
-    owners = {access_path(n.value) or "" for n in walk(expr)
+    early = early_list(flow, fcall)
+    listed = early[1] if early is not None else expr  # params = model.trainable_variables: model
+    owners = {access_path(n.value) or "" for n in walk(listed)
               if isinstance(n, cst.Attribute) and n.attr.value in TRAINABLE_ATTRS} - {""}
     made = _made_frozen(flow, owners)
     if made is not None:
@@ -78,5 +87,11 @@ def no_variables(flow: Optional[Flow], call: GradientCall) -> tuple[str, str, Op
                       f"{owner} (Keras 3 reads the flag whenever the variables are listed); set "
                       f"{owner}.trainable = True before this step and False again where it must stay "
                       "frozen, or mark the call `# gradfix: ignore[no_variables]`"), flow.line(frozen)
+    if early is not None:
+        found, value = early
+        code = " ".join(flow.module.code_for_node(value).split())
+        return text, (f"it is an empty list: `{text} = {code}` ran before the model was built (Keras "
+                      "creates a model's variables on its first call), and a list taken then stays empty; "
+                      f"read {code} at the gradient call instead"), found.stmt.line if found.stmt else None
     return text, ("it is an empty list, so nothing trains (a model with no trainable weights: every "
                   "layer frozen, or nothing built yet)"), None

@@ -151,3 +151,10 @@ def test_pairs_match_a_tensor_at_step_two_to_the_variable_by_name():
     after = _probe(_source("self.U", True, var_name="U:0"))
     [pair] = pairs(before, after)
     assert pair.after is not None and pair.after.has_gradient and not pair.dropped
+
+
+def test_pairs_of_a_call_given_no_sources_show_each_source_the_fix_adds():
+    before = _probe()
+    after = _probe(_source("kernel", True), _source("bias", True))
+    got = [(p.before.name, p.before.has_gradient, p.after.has_gradient, p.added) for p in pairs(before, after)]
+    assert got == [("kernel", False, True, True), ("bias", False, True, True)]

@@ -239,3 +239,25 @@ def freezes(flow: Flow, owners: set[str]) -> Optional[cst.Assign]:
                 if owner is not None and related([owner], owners):
                     return node
     return None
+
+
+def early_list(flow: Flow, fcall: GradientCall) -> Optional[tuple[Binding, cst.BaseExpression]]:
+    """``params = model.trainable_variables`` bound before the tape and given as the sources:
+    the binding and its value (a collection of weights, or a sum of them)."""
+    expr = sources_expr(fcall)
+    if not isinstance(expr, cst.Name):
+        return None
+    found = binding(flow, fcall, expr.value)
+    if found is None or found.kind != "assign" or found.value is None:
+        return None
+    if found.stmt is not None and found.stmt.region in ("tape", "after"):
+        return None
+    return (found, found.value) if _weight_lists(found.value) else None
+
+
+def _weight_lists(value: cst.BaseExpression) -> bool:
+    """``m.trainable_variables`` or a sum of such lists."""
+    if isinstance(value, cst.BinaryOperation) and isinstance(value.operator, cst.Add):
+        return _weight_lists(value.left) and _weight_lists(value.right)
+    return (isinstance(value, cst.Attribute) and value.attr.value in TRAINABLE_ATTRS
+            and access_path(value) is not None)

@@ -1,0 +1,145 @@
+"""Read ``model.trainable_variables`` where the gradient is taken, not into a list made too early.
+
+A Keras model creates its variables on its first call. ``params = model.trainable_variables``
+written before that is an empty list for good, so ``tape.gradient(loss, params)`` trains nothing and
+``apply_gradients`` fails. The gradient call and the optimizer calls of the same function read the
+attribute itself instead; ``params`` stays as it was for any other use.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Optional
+
+import libcst as cst
+
+from gradfix.analysis.access import access_path
+from gradfix.analysis.bindings import early_list, sources_expr
+from gradfix.analysis.flow import Flow, GradientCall, analyse
+from gradfix.analysis.nodes import calls_in, naming_names, walk
+from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
+from gradfix.types import Cause, Safety
+
+APPLY = frozenset({"apply_gradients", "apply"})
+
+
+class LateVariableList(Codemod):
+    NAME = "late-variable-list"
+    DESCRIPTION = ("Read model.trainable_variables at the gradient call instead of a list taken before the "
+                   "model was built")
+    CAUSES = (Cause.NO_VARIABLES,)
+    SAFETY = Safety.SAFE  # the same variables, listed once they exist; no value changes
+    EXAMPLES = (
+        Example(
+            title="the list is taken before the model's first call",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                opt = tf.keras.optimizers.SGD()
+                params = model.trainable_variables
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(model(tf.ones([2, 3])))
+                grads = tape.gradient(loss, params)
+                opt.apply_gradients(zip(grads, params))
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                opt = tf.keras.optimizers.SGD()
+                params = model.trainable_variables
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(model(tf.ones([2, 3])))
+                grads = tape.gradient(loss, model.trainable_variables)
+                opt.apply_gradients(zip(grads, model.trainable_variables))
+                """
+            ),
+        ),
+        Example(
+            title="from-import, two models, in a training function",
+            before=textwrap.dedent(
+                """\
+                from tensorflow import GradientTape, keras
+                encoder, head = keras.layers.Dense(4), keras.layers.Dense(1)
+                weights = encoder.trainable_weights + head.trainable_weights
+                def step(x, opt):
+                    with GradientTape() as tape:
+                        loss = keras.ops.sum(head(encoder(x)))
+                    opt.apply_gradients(zip(tape.gradient(loss, weights), weights))
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                from tensorflow import GradientTape, keras
+                encoder, head = keras.layers.Dense(4), keras.layers.Dense(1)
+                weights = encoder.trainable_weights + head.trainable_weights
+                def step(x, opt):
+                    with GradientTape() as tape:
+                        loss = keras.ops.sum(head(encoder(x)))
+                    opt.apply_gradients(zip(tape.gradient(loss, encoder.trainable_weights + head.trainable_weights), encoder.trainable_weights + head.trainable_weights))
+                """
+            ),
+        ),
+        Unchanged(
+            title="a list taken inside the tape, after the first call",
+            code=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(model(tf.ones([2, 3])))
+                    params = model.trainable_variables
+                grads = tape.gradient(loss, params)
+                """
+            ),
+        ),
+    )
+
+    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
+        flow = analyse(source)
+        if flow is None:
+            return declined(source, "could not analyse the module")
+        replace: dict[int, cst.BaseExpression] = {}
+        try:
+            for call in flow.focused(focus):
+                if focus is not None and call.line not in focus.starved:
+                    continue
+                replace.update(_names(flow, call))
+        except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
+            return declined(source, f"could not analyse: {error}")
+        if not replace:
+            return declined(source)
+        try:
+            module = flow.module.visit(_Replace(replace))
+        except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
+            return declined(source, f"could not rewrite: {error}")
+        return finished(source, module.code)
+
+
+def _names(flow: Flow, call: GradientCall) -> dict[int, cst.BaseExpression]:
+    """The list's name in the sources and in the optimizer calls of the tape's function, each
+    mapped to the expression the list was taken from."""
+    early = early_list(flow, call)
+    expr = sources_expr(call)
+    if early is None or not isinstance(expr, cst.Name):
+        return {}
+    value = early[1].with_changes(lpar=(), rpar=())
+    out = {id(expr): value}
+    for apply in calls_in(call.tape.function or flow.module):
+        if isinstance(apply.func, cst.Attribute) and apply.func.attr.value in APPLY:
+            nodes = [n for a in apply.args for n in walk(a.value)]
+            naming = {id(m) for n in nodes for m in naming_names(n)}
+            out.update({id(n): value for n in nodes if isinstance(n, cst.Name) and id(n) not in naming
+                        and access_path(n) == expr.value})
+    return out
+
+
+class _Replace(cst.CSTTransformer):
+    def __init__(self, replace: dict[int, cst.BaseExpression]) -> None:
+        super().__init__()
+        self.replace = replace
+
+    def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+        return self.replace.get(id(original), updated)
