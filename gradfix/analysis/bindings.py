@@ -16,7 +16,7 @@ import libcst as cst
 from gradfix.analysis.access import access_path, base_path, expr_reads, related
 from gradfix.analysis.flow import Flow, GradientCall, Stmt
 from gradfix.analysis.names import TRAINABLE_ATTRS
-from gradfix.analysis.nodes import children, walk
+from gradfix.analysis.nodes import calls_in, children, walk
 
 WEIGHT_ATTRS = TRAINABLE_ATTRS | {"kernel", "bias", "embeddings", "gamma", "beta"}
 Assignment = Union[cst.Assign, cst.AugAssign, cst.AnnAssign]
@@ -128,6 +128,16 @@ def sources_expr(call: GradientCall) -> Optional[cst.BaseExpression]:
     positional = [a.value for a in call.node.args if a.keyword is None and not a.star][1:2]
     named = [a.value for a in call.node.args if a.keyword and a.keyword.value == "sources"]
     return (positional or named or [None])[0]
+
+
+OPTIMIZER_APPLY = frozenset({"apply_gradients", "apply"})
+
+
+def optimizer_calls(flow: Flow, call: GradientCall) -> list[cst.Call]:
+    """``opt.apply_gradients(...)`` / ``opt.apply(...)`` in the function around the call's tape (the
+    module at top level): where the gradients of ``call`` meet their variables again."""
+    return [c for c in calls_in(call.tape.function or flow.module)
+            if isinstance(c.func, cst.Attribute) and c.func.attr.value in OPTIMIZER_APPLY]
 
 
 def lists_all_weights(flow: Flow, call: GradientCall) -> bool:

@@ -14,13 +14,11 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.analysis.access import access_path
-from gradfix.analysis.bindings import early_list, sources_expr
+from gradfix.analysis.bindings import early_list, optimizer_calls, sources_expr
 from gradfix.analysis.flow import Flow, GradientCall, analyse
-from gradfix.analysis.nodes import calls_in, naming_names, walk
+from gradfix.analysis.nodes import naming_names, walk
 from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
 from gradfix.types import Cause, Safety
-
-APPLY = frozenset({"apply_gradients", "apply"})
 
 
 class LateVariableList(Codemod):
@@ -127,12 +125,11 @@ def _names(flow: Flow, call: GradientCall) -> dict[int, cst.BaseExpression]:
         return {}
     value = early[1].with_changes(lpar=(), rpar=())
     out = {id(expr): value}
-    for apply in calls_in(call.tape.function or flow.module):
-        if isinstance(apply.func, cst.Attribute) and apply.func.attr.value in APPLY:
-            nodes = [n for a in apply.args for n in walk(a.value)]
-            naming = {id(m) for n in nodes for m in naming_names(n)}
-            out.update({id(n): value for n in nodes if isinstance(n, cst.Name) and id(n) not in naming
-                        and access_path(n) == expr.value})
+    for apply in optimizer_calls(flow, call):
+        nodes = [n for a in apply.args for n in walk(a.value)]
+        naming = {id(m) for n in nodes for m in naming_names(n)}
+        out.update({id(n): value for n in nodes if isinstance(n, cst.Name) and id(n) not in naming
+                    and access_path(n) == expr.value})
     return out
 
 

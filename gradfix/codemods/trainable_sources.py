@@ -12,14 +12,13 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.analysis.access import access_path
-from gradfix.analysis.bindings import binding, sources_expr
+from gradfix.analysis.bindings import binding, optimizer_calls, sources_expr
 from gradfix.analysis.flow import Flow, GradientCall
-from gradfix.analysis.nodes import calls_in, children, walk
+from gradfix.analysis.nodes import children, walk
 from gradfix.codemods.base import CallTargetsCodemod, Example, Focus, Unchanged
 from gradfix.types import Cause, Safety
 
 TRAINABLE = {"weights": "trainable_weights", "variables": "trainable_variables"}
-APPLY = frozenset({"apply_gradients", "apply"})
 
 
 class TrainableSources(CallTargetsCodemod):
@@ -130,10 +129,8 @@ def _targets(flow: Flow, call: GradientCall) -> set[int]:
     found_attrs = _collections(expr)
     wanted = {access_path(a) for a in found_attrs}
     ids = {id(a) for a in found_attrs}
-    for apply in calls_in(call.tape.function or flow.module):
-        func = apply.func
-        if isinstance(func, cst.Attribute) and func.attr.value in APPLY:
-            ids |= {id(n) for n in walk(apply) if isinstance(n, cst.Attribute) and access_path(n) in wanted}
+    for apply in optimizer_calls(flow, call):
+        ids |= {id(n) for n in walk(apply) if isinstance(n, cst.Attribute) and access_path(n) in wanted}
     return ids
 
 
