@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Optional
 
@@ -112,17 +113,18 @@ def apply_transformer(source: str, module: "cst.Module", transformer: "cst.CSTTr
 
 
 class CallTargetsCodemod(Codemod):
-    """A codemod that picks nodes for each focused gradient call (``targets``: their ids) and
-    rewrites them with one transformer (``transformer(targets)``); it declines when none is picked
+    """A codemod that picks nodes for each focused gradient call (``targets``: their ids, or their
+    ids mapped to what the transformer needs for each, such as a replacement) and rewrites them
+    with one transformer (``transformer(picked)``, a dict id -> payload); it declines when none is picked
     and on code it cannot analyse."""
 
     @abc.abstractmethod
-    def targets(self, flow, call, focus: Optional[Focus]) -> set[int]:
+    def targets(self, flow, call, focus: Optional[Focus]) -> "set[int] | Mapping[int, object]":
         """Ids of the nodes to rewrite for one gradient call of ``flow``."""
 
     @abc.abstractmethod
-    def transformer(self, targets: set[int]) -> "cst.CSTTransformer":
-        """The transformer that rewrites the nodes whose ids are ``targets``."""
+    def transformer(self, targets: "Mapping[int, object]") -> "cst.CSTTransformer":
+        """The transformer that rewrites the nodes whose ids are the keys of ``targets``."""
 
     def module_targets(self, flow, focus: Optional[Focus]) -> set[int]:
         """Ids of nodes to rewrite that no gradient call of this file leads to (``model.fit``:
@@ -135,11 +137,12 @@ class CallTargetsCodemod(Codemod):
         flow = analyse(source)
         if flow is None:
             return declined(source, "could not analyse the module")
-        targets: set[int] = set()
+        targets: dict[int, object] = {}
         try:
             for call in flow.focused(focus):
-                targets |= self.targets(flow, call, focus)
-            targets |= self.module_targets(flow, focus)
+                picked = self.targets(flow, call, focus)
+                targets.update(picked if isinstance(picked, Mapping) else dict.fromkeys(picked))
+            targets.update(dict.fromkeys(self.module_targets(flow, focus)))
         except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
             return declined(source, f"could not analyse: {error}")
         if not targets:

@@ -15,13 +15,13 @@ import libcst as cst
 
 from gradfix.analysis.access import access_path
 from gradfix.analysis.bindings import early_list, optimizer_calls, sources_expr
-from gradfix.analysis.flow import Flow, GradientCall, analyse
+from gradfix.analysis.flow import Flow, GradientCall
 from gradfix.analysis.nodes import naming_names, walk
-from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
+from gradfix.codemods.base import CallTargetsCodemod, Example, Focus, Unchanged
 from gradfix.types import Cause, Safety
 
 
-class LateVariableList(Codemod):
+class LateVariableList(CallTargetsCodemod):
     NAME = "late-variable-list"
     DESCRIPTION = ("Read model.trainable_variables at the gradient call instead of a list taken before the "
                    "model was built")
@@ -95,25 +95,12 @@ class LateVariableList(Codemod):
         ),
     )
 
-    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
-        flow = analyse(source)
-        if flow is None:
-            return declined(source, "could not analyse the module")
-        replace: dict[int, cst.BaseExpression] = {}
-        try:
-            for call in flow.focused(focus):
-                if focus is not None and call.line not in focus.starved:
-                    continue
-                replace.update(_names(flow, call))
-        except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
-            return declined(source, f"could not analyse: {error}")
-        if not replace:
-            return declined(source)
-        try:
-            module = flow.module.visit(_Replace(replace))
-        except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
-            return declined(source, f"could not rewrite: {error}")
-        return finished(source, module.code)
+    def targets(self, flow: Flow, call: GradientCall, focus: Optional[Focus]) -> dict[int, cst.BaseExpression]:
+        starved = focus is None or call.line in focus.starved
+        return _names(flow, call) if starved else {}
+
+    def transformer(self, targets) -> cst.CSTTransformer:
+        return _Replace(targets)
 
 
 def _names(flow: Flow, call: GradientCall) -> dict[int, cst.BaseExpression]:
