@@ -5,16 +5,27 @@ folder, with ``tf.GradientTape.gradient`` wrapped so that every call records how
 had and how many results were ``None`` or non-finite.  The report comes back as a dict::
 
     {"calls": [{"site": "train.py:12", "sources": 2, "none": 1, "nonfinite": 0,
-                "loss": 0.25 | None, "error": None | "AttributeError: ..."}],
+                "loss": 0.25 | None, "error": None | "AttributeError: ...",
+                "graph": False, "executions": 1}],
      "none_count": 1, "nonfinite_count": 0, "stopped": False,
+     "first_loss": 0.25 | None, "sites": {"train.py:12": 3},
      "exception": None | {"type": "ValueError", "message": "..."}}
+
+``calls`` has one entry per gradient call made in Python: per execution in eager code, per *trace*
+inside a ``tf.function`` (``graph: True``).  A traced call gets a side op (``tf.py_function``) that
+runs each time the traced graph executes: it counts the execution (``executions`` of the call and
+``sites``, {site: executions}, which counts eager executions too), records the target's value at the
+first execution as the call's ``loss`` (a scalar float target only; ``None`` otherwise, and inside an
+XLA-compiled function, where no side op is added: ``xla: True``), and counts the non-finite gradients
+(``nonfinite``, the most of any execution).  ``first_loss`` is the loss of the first gradient call
+*executed*, eager or graph, so it compares a traced program with its eager twin.
 
 A NumPy scalar as the gradient target makes TF 2.21 raise
 ``AttributeError: 'numpy.float32' object has no attribute '_id'`` inside ``tape.gradient``; the oracle
-records that call as "all sources None".  The program is stopped (``stopped: True``) when one call site
-is about to compute its fourth gradient, so a 1000-epoch loop costs three steps.  Inside a
-``tf.function`` the results are symbolic; their finiteness is checked by wrapping them in
-``tf.debugging.check_numerics``, which raises at run time (reported as the exception).
+records that call as "all sources None".  The program is stopped (``stopped: True``) when a call site
+is about to compute its fourth gradient, so a 1000-epoch loop costs three steps: in eager code at the
+call itself; for graph code before an outermost ``tf.function`` call whose earlier executions ran a
+site that has executed three times (traces alone count nothing).
 
 ``eager=True`` (case.toml ``eager = true``) calls ``tf.config.run_functions_eagerly(True)`` before the
 script runs, as gradfix's probe does: ``model.fit`` with NumPy in a loss or layer then shows ``None``
@@ -54,9 +65,11 @@ class _OracleStop(BaseException):
 
 def oracle_main(report_path, script, args, eager):
     script_dir = os.path.dirname(os.path.abspath(script))
-    report = {"calls": [], "stopped": False, "exception": None}
+    report = {"calls": [], "stopped": False, "exception": None, "first_loss": None, "sites": {},
+              "_first_done": False}
 
     def _write():
+        report.pop("_first_done", None)
         report["none_count"] = sum(c["none"] for c in report["calls"])
         report["nonfinite_count"] = sum(c["nonfinite"] for c in report["calls"])
         with open(report_path, "w") as f:
@@ -67,6 +80,7 @@ def oracle_main(report_path, script, args, eager):
         keras.utils.set_random_seed(0)          # seeds random, numpy and tf.random
         import tensorflow as tf
         from tensorflow.python.eager import backprop
+        from tensorflow.python.eager.polymorphic_function import polymorphic_function
         if eager:
             tf.config.run_functions_eagerly(True)
 
@@ -89,15 +103,68 @@ def oracle_main(report_path, script, args, eager):
             except Exception:
                 return None
 
+        def _executed(site, rec, loss, nonfinite):
+            # One execution of a gradient call (eager: the call; graph: the side op running).
+            report["sites"][site] = report["sites"].get(site, 0) + 1
+            if rec is not None:
+                rec["executions"] = rec.get("executions", 0) + 1
+                if rec["executions"] == 1:
+                    rec["loss"] = loss
+                rec["nonfinite"] = max(rec["nonfinite"], nonfinite)
+            if not report["_first_done"]:
+                report["_first_done"] = True
+                report["first_loss"] = loss
+            if _running_function:
+                _function_sites[_running_function[0]].add(site)
+
+        def _in_xla():
+            try:
+                from tensorflow.python.ops import control_flow_util
+                return control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph())
+            except Exception:
+                return False
+
+        def _graph_side_op(site, rec, target, checked):
+            # A py_function that runs each time the traced gradient call executes: it records the
+            # target's value (first execution), counts the execution and the non-finite gradients.
+            if _in_xla():
+                rec["xla"] = True
+                return
+            loss_in = []
+            flat_t = tf.nest.flatten(target)
+            if (len(flat_t) == 1 and tf.is_tensor(flat_t[0]) and flat_t[0].dtype.is_floating
+                    and flat_t[0].shape.num_elements() == 1):
+                loss_in = [tf.reshape(tf.cast(tf.stop_gradient(flat_t[0]), tf.float64), [])]
+            flags = []
+            for g in checked:
+                if g is None:
+                    continue
+                values = g.values if isinstance(g, tf.IndexedSlices) else g
+                if tf.is_tensor(values) and (values.dtype.is_floating or values.dtype.is_complex):
+                    flags.append(tf.reduce_all(tf.math.is_finite(
+                        tf.cast(tf.math.abs(tf.stop_gradient(values)), tf.float32))))
+            n_loss = len(loss_in)
+
+            def callback(*vals):
+                loss = float(vals[0].numpy()) if n_loss else None
+                bad = sum(1 for v in vals[n_loss:] if not bool(v.numpy()))
+                _executed(site, rec, loss, bad)
+                return 0
+
+            tf.py_function(callback, loss_in + flags, Tout=tf.int32, name="oracle_gradient_probe")
+
         def gradient(self, target, sources, *args, **kwargs):
             site = _site()
-            _site_counts[site] = _site_counts.get(site, 0) + 1
-            if _site_counts[site] > MAX_CALLS:
-                report["stopped"] = True
-                raise _OracleStop()
+            graph = not tf.executing_eagerly()
+            if not graph:
+                _site_counts[site] = _site_counts.get(site, 0) + 1
+                if _site_counts[site] > MAX_CALLS:
+                    report["stopped"] = True
+                    raise _OracleStop()
             n = len(tf.nest.flatten(sources))
             rec = {"site": site, "sources": n, "none": 0, "nonfinite": 0,
-                   "loss": _scalar(target), "error": None}
+                   "loss": None if graph else _scalar(target), "error": None, "graph": graph,
+                   "executions": 0}
             report["calls"].append(rec)
             try:
                 result = _orig_gradient(self, target, sources, *args, **kwargs)
@@ -108,22 +175,42 @@ def oracle_main(report_path, script, args, eager):
                 raise
             flat = tf.nest.flatten(result, expand_composites=False)
             rec["none"] = sum(g is None for g in flat)
-            checked = []
+            if graph:
+                _graph_side_op(site, rec, target, flat)
+                return result
+            bad = 0
             for g in flat:
                 if g is None:
-                    checked.append(g)
                     continue
                 values = g.values if isinstance(g, tf.IndexedSlices) else g
-                if hasattr(values, "numpy"):
-                    if not bool(tf.reduce_all(tf.math.is_finite(tf.cast(values, tf.float32)))):
-                        rec["nonfinite"] += 1
-                    checked.append(g)
-                elif isinstance(g, tf.Tensor) and g.dtype.is_floating:
-                    checked.append(tf.debugging.check_numerics(g, "oracle: non-finite gradient"))
-                else:
-                    checked.append(g)
-            return tf.nest.pack_sequence_as(result, checked)
+                if hasattr(values, "numpy") and (values.dtype.is_floating or values.dtype.is_complex):
+                    if not bool(tf.reduce_all(tf.math.is_finite(tf.cast(tf.math.abs(values), tf.float32)))):
+                        bad += 1
+            _executed(site, rec, rec["loss"], bad)
+            return result
 
+        # Graph mode: a tf.function call is one step of the calls it traced.  Before an outermost
+        # call, stop when a site this function ran before has executed MAX_CALLS times already
+        # (the eager rule, "stop when a site is about to compute its next gradient", by function).
+        _function_sites = {}
+        _running_function = []
+        _orig_call = polymorphic_function.Function.__call__
+
+        def function_call(self, *args, **kwargs):
+            if _running_function or not tf.executing_eagerly():
+                return _orig_call(self, *args, **kwargs)
+            key = id(self)
+            ran = _function_sites.setdefault(key, set())
+            if any(report["sites"].get(s, 0) >= MAX_CALLS for s in ran):
+                report["stopped"] = True
+                raise _OracleStop()
+            _running_function.append(key)
+            try:
+                return _orig_call(self, *args, **kwargs)
+            finally:
+                _running_function.pop()
+
+        polymorphic_function.Function.__call__ = function_call
         backprop.GradientTape.gradient = gradient
         sys.argv = [script] + list(args)
         sys.path.insert(0, script_dir)
