@@ -1,0 +1,81 @@
+"""assign_or_scatter: a Keras metric object used as the loss (``keras.metrics.MeanSquaredError()``
+where ``keras.losses.MeanSquaredError()`` was meant): a metric accumulates its value in variables
+with ``assign``, so its result has no gradient."""
+from __future__ import annotations
+
+import libcst as cst
+
+from ..base import Example, MutatingTransformer, Operator, Unchanged, module_alias
+
+TWINS = ("MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy", "CategoricalCrossentropy",
+         "SparseCategoricalCrossentropy", "KLDivergence", "Poisson", "CosineSimilarity", "Hinge",
+         "SquaredHinge", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "LogCoshError")
+LOSSES = {f"keras.losses.{n}" for n in TWINS}
+
+
+class _T(MutatingTransformer):
+    def visit_Module(self, node):
+        self._keras = module_alias(node, "keras")
+        return super().visit_Module(node)
+
+    def leave_Call(self, original_node, updated_node):
+        if self.done:
+            return updated_node
+        cls = next((n for n in TWINS if self.is_name(original_node.func, f"keras.losses.{n}")), None)
+        if cls is None:
+            return updated_node
+        if self.hit(original_node):
+            func = updated_node.func
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Attribute) and func.value.attr.value == "losses":
+                func = func.with_changes(value=func.value.with_changes(attr=cst.Name("metrics")))
+            else:
+                prefix = self._keras if self._keras else f"{self.tf()}.keras"
+                func = cst.parse_expression(f"{prefix}.metrics.{cls}")
+            args = [a for a in updated_node.args if not (a.keyword and a.keyword.value == "reduction")]
+            if args:
+                args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+            return updated_node.with_changes(func=func, args=args)
+        return updated_node
+
+
+class MetricAsLoss(Operator):
+    NAME = "metric_as_loss"
+    CATEGORY = "assign_or_scatter"
+    DESCRIPTION = "Use a Keras metric object (keras.metrics.X) where the loss keras.losses.X was meant."
+    FIXABLE = False  # a metric's value is a running mean: no fix keeps what the mutant computes
+    Transformer = _T
+    EXAMPLES = (
+        Example(
+            before="""\
+import tensorflow as tf2
+
+bce = tf2.keras.losses.BinaryCrossentropy(from_logits=True, reduction="sum")
+""",
+            after=("""\
+import tensorflow as tf2
+
+bce = tf2.keras.metrics.BinaryCrossentropy(from_logits=True)
+""",),
+            title="alias",
+        ),
+        Example(
+            before="""\
+from tensorflow.keras.losses import MeanSquaredError
+import keras
+
+mse = MeanSquaredError()
+""",
+            after=("""\
+from tensorflow.keras.losses import MeanSquaredError
+import keras
+
+mse = keras.metrics.MeanSquaredError()
+""",),
+            title="from-import",
+        ),
+        Unchanged("""\
+import tensorflow as tf
+acc = tf.keras.metrics.Mean()
+loss = tf.keras.losses.mean_squared_error(a, b)
+""", title="a metric already; a loss function"),
+    )
