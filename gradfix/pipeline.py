@@ -28,7 +28,8 @@ from gradfix.types import (
     Unrepaired,
     Verdict,
 )
-from gradfix.verify import judge
+from gradfix.sites import LineMap, expected
+from gradfix.verify import STEPS, judge, ran_its_course
 
 
 def _failure(path: Path, probe: ProbeResult, timeout: float) -> Failed | None:
@@ -101,6 +102,10 @@ def repair(script: Path, runner: Runner, options: RunOptions,
     """Examine ``script`` and find the smallest verified fix. Never writes; never raises for a
     problem of this one program (that is a Failed value).
 
+    The original is run with every ``tf.function`` eager (line numbers, loss values, NumPy calls
+    that a graph would refuse), falling back to the program's own mode where the eager run fails
+    and shows no missing gradient. Candidates are verified in the program's own mode (verify.py).
+
     ``source``: the script's text, for a script that exists only in the sandbox (a notebook's
     program): it is written into every run's copy of the project, the user's folder never sees it."""
     own = {script.resolve(): source.data} if source is not None else {}
@@ -108,7 +113,8 @@ def repair(script: Path, runner: Runner, options: RunOptions,
         text = (source or load(script)).text
         # The static analysis every later stage needs runs while the child runs the script.
         threading.Thread(target=analyse, args=(text,), daemon=True).start()
-        original = runner.run(script, options.script_args, options.timeout, patches=own or None)
+        runs = _Runs(script, runner, options, own)
+        original = runs.original()
         failed = _failure(script, original, options.timeout)
         if failed:
             return failed
@@ -131,27 +137,74 @@ def repair(script: Path, runner: Runner, options: RunOptions,
         for cand in propose(texts, round_findings, probe, codemods):
             whole = _combine(base, texts, prior, cand)
             patches = {**own, **{p.path: sources[p.path].encode(p.after) for p in whole.patches}}
-            result = runner.run(script, options.script_args, options.timeout, patches=patches)
-            verdict = judge(whole, result, original, exempt)
+            verdict = runs.verify(whole, patches, exempt)
             tried.append(verdict)
             if verdict.accepted:
                 if verdict.proposal.safety is Safety.SAFE or options.unsafe_fixes:
                     return Repaired(script, original, findings, verdict, tuple(tried), suppressed=quiet)
                 suggestion = suggestion or verdict
-            elif _progress(result, probe) and (best is None or _better(result, best.result)):
+            elif _progress(verdict.result, probe) and (best is None or _better(verdict.result, best.result)):
                 best = verdict
         if suggestion is not None or best is None:
             break
         texts = {p: t for p, t in base.items()}
         for patch in best.proposal.patches:
             texts[patch.path] = patch.after
-        probe, prior = best.result, (best.proposal,)
+        partial = {**own, **{p.path: sources[p.path].encode(p.after) for p in best.proposal.patches}}
+        probe, prior = runs.diagnose(partial), (best.proposal,)
     return Unrepaired(script, original, findings, tuple(tried), suggestion, quiet)
 
 
-def _progress(result: ProbeResult, before: ProbeResult) -> bool:
+class _Runs:
+    """The runs of one file's repair: the original (eager for diagnosis, in its own mode when that
+    is needed) and each candidate in the program's own mode."""
+
+    def __init__(self, script: Path, runner: Runner, options: RunOptions, own: dict[Path, bytes]) -> None:
+        self.script, self.runner, self.options, self.own = script, runner, options, own
+        self.first: ProbeResult | None = None
+        self._own_mode: ProbeResult | None = None
+
+    def run(self, patches: dict[Path, bytes] | None, **how) -> ProbeResult:
+        return self.runner.run(self.script, self.options.script_args, self.options.timeout,
+                               patches=patches or None, **how)
+
+    def diagnose(self, patches: dict[Path, bytes] | None) -> ProbeResult:
+        """A run for diagnosis: eager, unless that fails where the program's own mode does not."""
+        eager = self.run(patches, eager=True)
+        if eager.missing_count or any(c.error for c in eager.gradient_calls) or ran_its_course(eager):
+            return eager
+        plain = self.run(patches, eager=False)
+        return plain if ran_its_course(plain) else eager
+
+    def original(self) -> ProbeResult:
+        self.first = self.diagnose(self.own)
+        if not self.first.eager:
+            self._own_mode = self.first
+        return self.first
+
+    def own_mode(self) -> ProbeResult:
+        """The original in its own mode (run once, when a loss must be compared in that mode)."""
+        if self._own_mode is None:
+            self._own_mode = self.run(self.own, eager=False)
+        return self._own_mode
+
+    def verify(self, whole: Proposal, patches: dict[Path, bytes], exempt: frozenset[str]) -> Verdict:
+        lines = LineMap.of((p.path, p.before, p.after) for p in whole.patches)
+        result = self.run(patches, eager=False, expect=expected(self.first, lines), steps=STEPS)
+        verdict = judge(whole, result, self.first, exempt, lines)
+        if (verdict.accepted and whole.safety is Safety.SAFE and verdict.proposal.safety is Safety.UNSAFE
+                and self.first.eager):
+            # The loss moved between the eager original and the traced candidate: compare it with
+            # the original traced as well (random ops draw differently in the two modes).
+            own = self.own_mode().first_loss
+            if own is not None:
+                verdict = judge(whole, result, self.first, exempt, lines, baseline_loss=own)
+        return verdict
+
+
+def _progress(result: ProbeResult | None, before: ProbeResult) -> bool:
     """A partial fix: the program got as far and fewer sources lack a gradient."""
-    return (result.status == "ok" and len(result.gradient_calls) >= len(before.gradient_calls)
+    return (result is not None and result.status == "ok" and len(result.gradient_calls) >= len(before.gradient_calls)
             and (result.missing_count < before.missing_count
                  or len(result.gradient_calls) > len(before.gradient_calls)))
 

@@ -90,6 +90,23 @@ class GradientCall:
 
 
 @dataclass(frozen=True)
+class SiteRecord:
+    """One gradient call site over every time the run reached it (each eager call, each run of a
+    traced graph): what verification checks at every step, not only the first."""
+
+    stack: tuple[Frame, ...]  # user frames, outermost first; the last is the call itself
+    arrivals: int  # executions of the call
+    missing: tuple[str, ...] = ()  # sources that got no gradient at some arrival
+    nonfinite: tuple[str, ...] = ()  # sources that got a non-finite gradient at some arrival
+    fresh_variables: bool = False  # its variables were new objects at every arrival (made per call)
+    monitored: bool = True  # False: traced under XLA, its arrivals could not be counted
+
+    @property
+    def frame(self) -> Frame | None:
+        return self.stack[-1] if self.stack else None
+
+
+@dataclass(frozen=True)
 class ProbeError:
     """An exception that escaped the user's program (not the probe's stop signal)."""
 
@@ -111,6 +128,9 @@ class ProbeResult:
     output: str = ""  # the first 16 KiB and last 64 KiB of stdout+stderr, with a marker for what was dropped
     seconds: float = 0.0
     functions: tuple[Frame, ...] = ()  # user functions that ran while a tape was recording
+    sites: tuple[SiteRecord, ...] = ()  # every gradient call site, over all its arrivals
+    eager: bool = True  # every tf.function ran eagerly (diagnosis); False: the program's own mode
+    executed_loss: float | None = None  # the loss of the first gradient call that ran (graph or eager)
 
     @property
     def missing_count(self) -> int:
@@ -122,7 +142,17 @@ class ProbeResult:
 
     @property
     def first_loss(self) -> float | None:
+        """The loss of the first gradient call that ran. (A graph's first trace may never run: a
+        ``tf.function`` that creates variables is traced twice.)"""
+        if self.executed_loss is not None:
+            return self.executed_loss
         return self.gradient_calls[0].loss if self.gradient_calls else None
+
+    @property
+    def ended(self) -> bool:
+        """The program ran to its own end (not stopped by the probe, no error, exit status 0)."""
+        return (self.status == "ok" and self.error is None and self.exit_code in (None, 0)
+                and self.stopped in ("end", "exit"))
 
 
 # --------------------------------------------------------------------------- diagnosis

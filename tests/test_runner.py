@@ -44,16 +44,19 @@ def test_records_none_gradient_with_name_line_and_loss(runner, write_script):
     assert (src.name, src.dtype, src.is_variable, src.has_gradient) == ("w", "float32", True, False)
 
 
-def test_stops_after_first_step_and_passes_arguments(runner, write_script):
+def test_stops_once_no_new_site_appears_and_passes_arguments(runner, write_script):
     path = write_script(LONG_LOOP)
     result = runner.run(path, args=("--scale", "3.0"))
-    call, second = result.gradient_calls  # step one, and the next step's gradient call
+    call, second = result.gradient_calls  # step one and step two, described in full
     assert (call.step, second.step, second.line) == (1, 2, call.line)
     assert call.loss == 15.0  # (1 + 4) * 3: the argument reached sys.argv
     assert [s.name for s in call.sources] == ["w", "b"]
     assert [s.has_gradient for s in call.sources] == [True, False]
-    # Keras only warns when some gradients are None: the step completes, the next one is stopped
-    assert result.error is None and result.optimizer_applied and result.stopped == "next-step"
+    # Keras only warns when some gradients are None: the steps complete; the probe stops the
+    # 1000-epoch loop once no new gradient call site has appeared for the quiet time
+    assert result.error is None and result.optimizer_applied and result.stopped == "quiet"
+    (site,) = result.sites
+    assert 3 <= site.arrivals < 1000 and site.missing == ("b",) and not site.fresh_variables
     assert second.loss < call.loss  # SGD moved w
     assert not (path.parent / "epochs.log").exists()
     assert not (path.parent / "epochs.log").exists()  # ran in a sandbox copy

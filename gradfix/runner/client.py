@@ -106,6 +106,14 @@ def _end_spawned(proc: subprocess.Popen, dog: watch.Watchdog) -> None:
     proc.wait()
 
 
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder)
+    except ValueError:
+        return False
+    return True
+
+
 class Runner:
     """Runs training scripts for one step. Reuse one Runner for many runs: in fork mode it keeps a
     zygote that imported TensorFlow once. Use as a context manager, or call ``close()``."""
@@ -225,9 +233,16 @@ class Runner:
 
     # ------------------------------------------------------------------ public
     def run(self, script: Path, args: tuple[str, ...] = (), timeout: float = 120.0,
-            patches: dict[Path, bytes] | None = None, project: Path | None = None) -> ProbeResult:
+            patches: dict[Path, bytes] | None = None, project: Path | None = None, *,
+            eager: bool | None = None, steps: int = 3, expect: list[dict] | None = None) -> ProbeResult:
         """Run ``script`` (a user path) in a fresh sandbox copy of ``project`` (default: its folder),
-        with ``patches`` (user path -> new bytes) written into the copy."""
+        with ``patches`` (user path -> new bytes) written into the copy.
+
+        ``eager``: run every ``tf.function`` eagerly (diagnosis) or, False, in the program's own mode
+        (default: the runner's ``eager``). ``steps``: the arrivals wanted at each gradient call site.
+        ``expect`` (verification): the sites to reach, each ``{"path", "function", "lines": [lo, hi]}``
+        in user paths; the run stops once each has arrived ``steps`` times. With ``--run``, a
+        verifying run is not stopped: the command runs to its end and its exit status counts."""
         script = Path(script).resolve()
         project = self.command_cwd if self.command else (project or script.parent).resolve()
         started = time.monotonic()
@@ -241,7 +256,12 @@ class Runner:
                 "user_roots": [str(box.root)],
                 "linked": box.linked,
                 "seed": self.seed,
-                "eager": self.eager,
+                "eager": self.eager if eager is None else eager,
+                "steps": steps,
+                "expect": None if expect is None else [
+                    {**spec, "path": str(box.place(Path(spec["path"])))} for spec in expect
+                    if _inside(Path(spec["path"]), box.project)],
+                "stop": expect is None,
                 "device": self.device,
                 "timeout": timeout,
                 "memory_limit_mb": self.memory_limit_mb,
@@ -268,6 +288,8 @@ class Runner:
             if raw is None or status in ("timeout", "limit"):
                 return ProbeResult(status="crashed" if status == "ok" else status, gradient_calls=(),
                                    output=output, seconds=elapsed, error=_no_result(answer, timeout))
+            if self.command and raw.get("exit_code") is None:
+                raw["exit_code"] = answer.get("exit_code")  # the command's own exit status counts
             return parse_result(raw, box.unplace, output)
 
     def close(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from gradfix.types import Frame, GradientCall, ProbeError, ProbeResult, SourceRecord
+from gradfix.types import Frame, GradientCall, ProbeError, ProbeResult, SiteRecord, SourceRecord
 
 
 def _frames(raw: list[dict], unplace: Callable[[str], str]) -> tuple[Frame, ...]:
@@ -26,6 +26,17 @@ def _source(raw: dict) -> SourceRecord:
         watched=bool(raw.get("watched", True)),
         layer=raw.get("layer") or "",
         kind=raw.get("kind") or "",
+    )
+
+
+def _site(raw: dict, unplace: Callable[[str], str]) -> SiteRecord:
+    return SiteRecord(
+        stack=_frames(raw.get("stack", []), unplace),
+        arrivals=int(raw.get("arrivals", 0)),
+        missing=tuple(raw.get("missing", ())),
+        nonfinite=tuple(raw.get("nonfinite", ())),
+        fresh_variables=bool(raw.get("fresh_variables")),
+        monitored=bool(raw.get("monitored", True)),
     )
 
 
@@ -59,4 +70,7 @@ def parse_result(raw: dict, unplace: Callable[[str], str], output: str = "") -> 
         seconds=float(raw.get("seconds", 0.0)),
         functions=tuple(Frame(unplace(f["path"]), int(f["line"]), f.get("name", ""))
                         for f in raw.get("functions", [])),
+        sites=tuple(_site(s, unplace) for s in raw.get("sites", [])),
+        eager=bool(raw.get("eager", True)),
+        executed_loss=raw.get("first_loss"),
     )

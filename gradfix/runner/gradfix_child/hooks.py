@@ -4,18 +4,26 @@ from __future__ import annotations
 
 import sys
 
-from gradfix_child.record import Recorder, describe_source, is_variable, target_info
+from gradfix_child.record import Recorder, describe_source, is_finite, is_variable, name_of, target_info
 
 MAX_CALLS = 200
 ON_STOP = None  # set by inject.py: in someone else's process the probe ends it instead of raising
 
 
 class StopProbe(BaseException):
-    """Raised into the user's program to end it after the first training step."""
+    """Raised into the user's program to end it once the probe has seen enough."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class WatcherStop(StopProbe):
+    """The same, raised from outside the program's code by the watcher thread (the reason is the
+    watcher's)."""
+
+    def __init__(self) -> None:
+        super().__init__("watcher")
 
 
 def _stop(reason: str) -> StopProbe:
@@ -41,14 +49,17 @@ def _underlying(obj):
 def instrument(rec: Recorder) -> None:
     """Wrap GradientTape (enter, exit, gradient) and the Keras optimizers' apply methods.
 
-    Each gradient call site is recorded at its first arrival (step one) and its second (step
-    two, whose sources show a variable replaced by a tensor); the program is stopped right after
-    the second, so a 1000-epoch script costs one step and a forward pass."""
+    Every gradient call is counted at its site (``rec.progress``): an eager call when it runs, a
+    call traced into a graph each time the graph runs (a side op reports its values). The first
+    two arrivals at a site are described in full (sources, names, norms, the loss); later ones add
+    only what verification needs (which sources got no or a non-finite gradient). An eager call
+    that finds the run's stop due (``Progress.due``) ends the program before it computes more."""
     import tensorflow as tf
     from tensorflow.python.eager import backprop
 
     tape_cls = backprop.GradientTape
     original_gradient, original_enter, original_exit = tape_cls.gradient, tape_cls.__enter__, tape_cls.__exit__
+    progress = rec.progress
 
     def enter(self):
         out = original_enter(self)
@@ -66,46 +77,125 @@ def instrument(rec: Recorder) -> None:
         return original_exit(self, *exc)
 
     def gradient(self, target, sources, *args, **kwargs):
+        eager = tf.executing_eagerly()
+        if eager:
+            reason = progress.due()
+            if reason is not None:
+                raise _stop(reason)
         caller = sys._getframe(1)
-        key = rec.site_key(caller)
-        arrivals = rec.sites.get(key, 0) + 1
-        rec.sites[key] = arrivals
-        if arrivals > 2 or len(rec.calls) >= MAX_CALLS:
-            raise _stop("next-step")
-        user = rec.innermost_user_frame(caller)
         frames = rec.user_frames(caller)
-        kind, value = target_info(target)
-        call = {
-            "path": frames[-1]["path"] if frames else "",
-            "line": frames[-1]["line"] if frames else 0,
-            "stack": frames,
-            "target_type": kind,
-            "loss": value,
-            "sources": [],
-            "error": None,
-            "step": arrivals,
-            "watch_accessed": bool(getattr(self, "_watch_accessed_variables", True)),
-        }
-        rec.calls.append(call)
+        site = progress.site(rec.site_key(frames), frames)
+        site.traces += 1
+        user = rec.innermost_user_frame(caller)
         flat = tf.nest.flatten(sources)
-        watched = _watched_ids(self)
+        site.identity([_underlying(s) for s in flat if is_variable(s)])
+        call = None
+        if site.traces <= 2 and len(rec.calls) < MAX_CALLS:
+            kind, value = target_info(target)
+            call = {
+                "path": frames[-1]["path"] if frames else "",
+                "line": frames[-1]["line"] if frames else 0,
+                "stack": frames,
+                "target_type": kind,
+                "loss": value,
+                "sources": [],
+                "error": None,
+                "step": site.traces,
+                "watch_accessed": bool(getattr(self, "_watch_accessed_variables", True)),
+                "graph": not eager,
+            }
+            rec.calls.append(call)
+        watched = _watched_ids(self) if call is not None else None
         seen = [watched is None or id(_underlying(s)) in watched for s in flat]
         try:
             result = original_gradient(self, target, sources, *args, **kwargs)
         except Exception as exc:  # e.g. a NumPy target: AttributeError ... '_id'
-            call["error"] = f"{type(exc).__name__}: {exc}"
-            call["sources"] = [describe_source(s, None, user, w) for s, w in zip(flat, seen)]
+            if call is not None:
+                call["error"] = f"{type(exc).__name__}: {exc}"
+                call["sources"] = [describe_source(s, None, user, w) for s, w in zip(flat, seen)]
+            _name_sources(site, call, flat, user)
+            site.outcome([True] * len(flat), [True] * len(flat))
+            if eager:
+                progress.arrive(site)
             raise
         grads = tf.nest.flatten(result, expand_composites=False)
         if len(grads) != len(flat):
             grads = list(grads) + [None] * (len(flat) - len(grads))
-        call["sources"] = [describe_source(s, g, user, w) for s, g, w in zip(flat, grads, seen)]
-        if arrivals == 2:
-            raise _stop("next-step")
+        if call is not None:
+            call["sources"] = [describe_source(s, g, user, w) for s, g, w in zip(flat, grads, seen)]
+        _name_sources(site, call, flat, user)
+        none = [g is None for g in grads]
+        if eager and rec.first_loss is None:
+            rec.first_loss = call["loss"] if call is not None else target_info(target)[1]
+        if eager:
+            finite = ([s["finite"] for s in call["sources"]] if call is not None
+                      else [g is None or is_finite(g) for g in grads])
+            site.outcome(none, finite)
+            progress.arrive(site)
+        else:
+            site.outcome(none, [True] * len(grads))
+            _monitor(rec, site, call, target, grads)
         return result
 
     tape_cls.__enter__, tape_cls.__exit__, tape_cls.gradient = enter, exit_, gradient
     _wrap_optimizers(rec)
+
+
+def _name_sources(site, call, flat, user) -> None:
+    if site.names:
+        return
+    site.names = ([s["name"] for s in call["sources"]] if call is not None and call["sources"]
+                  else [name_of(s, user) for s in flat])
+
+
+def _in_xla() -> bool:
+    try:
+        import tensorflow as tf
+        from tensorflow.python.ops import control_flow_util
+
+        return bool(control_flow_util.GraphOrParentsInXlaContext(tf.compat.v1.get_default_graph()))
+    except Exception:
+        return False
+
+
+def _monitor(rec: Recorder, site, call, target, grads) -> None:
+    """In a graph being traced: add a side op that reports, each time the graph runs, that the
+    site was reached, which gradients are finite, and (the first time) the loss and the norms.
+    Under XLA (``jit_compile``) no Python can run inside the graph: the site is marked unmonitored."""
+    import numpy as np
+    import tensorflow as tf
+
+    if _in_xla():
+        site.monitored = False
+        return
+    picked = []
+    for i, g in enumerate(grads):
+        values = g.values if isinstance(g, tf.IndexedSlices) else g
+        if g is not None and tf.is_tensor(values) and values.dtype.is_floating:
+            picked.append((i, values))
+    loss = [target] if tf.is_tensor(target) and target.dtype.is_floating else []
+
+    def report(*values):
+        finite = [True] * len(grads)
+        norms: dict[int, float] = {}
+        for (i, _), value in zip(picked, values[len(loss):]):
+            arr = np.asarray(value.numpy(), dtype="float64")
+            finite[i] = bool(np.isfinite(arr).all())
+            norms[i] = float(np.sqrt(np.sum(np.square(arr)))) if finite[i] else None
+        site.outcome([False] * len(grads), finite)
+        if loss and rec.first_loss is None:
+            rec.first_loss = target_info(values[0])[1]
+        if call is not None and not call.get("ran"):
+            call["ran"] = True
+            if loss:
+                call["loss"] = target_info(values[0])[1]
+            for i, src in enumerate(call["sources"]):
+                if src["has_gradient"] and i in norms:
+                    src["finite"], src["norm"] = finite[i], norms[i]
+        rec.progress.arrive(site)
+        return []
+
+    tf.py_function(report, loss + [v for _, v in picked], Tout=[])
 
 
 def _wrap_optimizers(rec: Recorder) -> None:

@@ -1,11 +1,12 @@
 """The probe inside someone else's process: ``gradfix check --run "pytest tests/test_train.py"``.
 
 The user's command runs as it is; the probe is installed from ``sitecustomize`` (see boot/) and
-waits for TensorFlow to be imported. Then it seeds, turns on eager functions as the probe does,
-and wraps GradientTape. At the probe's stop (the next step's gradient call) it writes the result
-and ends the process at once — a test runner would otherwise catch the stop signal and carry on.
-If the program ends first, the result is written at exit. Of several Python processes the command
-starts, the first to write a result is the one reported.
+waits for TensorFlow to be imported. Then it prepares the run as the probe does (seeds, mode,
+instruments). When diagnosing, at the probe's stop it writes the result and ends the process at
+once — a test runner would otherwise catch the stop signal and carry on. When verifying
+(``request["stop"]`` false) the command runs to its end: its exit status and its test runner's
+outcome are part of the verdict (the parent reads the exit status). The result is written at exit.
+Of several Python processes the command starts, the first to write a result is the one reported.
 """
 
 from __future__ import annotations
@@ -67,19 +68,16 @@ class _Loader(importlib.abc.Loader):
 
 def _on_tensorflow() -> None:
     from gradfix_child import hooks, probe
-    from gradfix_child.record import Recorder
+    from gradfix_child.progress import Watcher
 
     request = _STATE["request"]
-    rec = Recorder(request.get("user_roots") or [os.getcwd()])
-    _STATE["rec"] = rec
-    probe._seed(int(request.get("seed", 0)))
-    if request.get("eager", True):
-        import tensorflow as tf
-
-        tf.config.run_functions_eagerly(True)
-    probe.guard_links(request.get("linked", []))
     hooks.ON_STOP = _stop
-    hooks.instrument(rec)
+    rec = probe.prepare(request, _STATE["started"])
+    _STATE["rec"] = rec
+    # verifying, the command runs to its end: a stop would end a test early and hide its outcome
+    rec.progress.stops = bool(request.get("stop", True))
+    if rec.progress.stops:
+        Watcher(rec.progress, on_due=_stop).start()
     previous = sys.excepthook
 
     def excepthook(kind, exc, tb):

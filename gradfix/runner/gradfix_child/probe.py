@@ -1,11 +1,13 @@
-"""The probe: runs a user's training script for one step and records every gradient call.
+"""The probe: runs a user's training script for a few steps and records every gradient call.
 
 Runs in the child (see ``gradfix_child/__init__.py``): started by the zygote after a fork, or as
 ``main([REQUEST.json])`` in a fresh interpreter (spawn).
 
 Request (a dict, see ``Runner.run`` in the parent): script, args, cwd, result, output, seed,
-eager, device, user_roots, linked, timeout, memory_limit_mb, max_processes. The result is one JSON
-object written atomically to ``request["result"]``; the output is the caller's to capture.
+eager (run every ``tf.function`` eagerly: diagnosis; False: the program's own mode), steps (the
+arrivals wanted at each site), expect (verification: the sites to reach, see progress.py), device,
+user_roots, linked, timeout, memory_limit_mb, max_processes. The result is one JSON object written
+atomically to ``request["result"]``; the output is the caller's to capture.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ import shutil
 import sys
 import time
 
-from gradfix_child import watch
-from gradfix_child.hooks import StopProbe, instrument
+from gradfix_child import shorten, watch
+from gradfix_child.hooks import StopProbe, WatcherStop, instrument
+from gradfix_child.progress import Progress, Watcher
 from gradfix_child.record import Recorder
 
 
@@ -96,13 +99,50 @@ def _seed(seed: int) -> None:
         pass
 
 
+def prepare(request: dict, started: float) -> Recorder:
+    """Seed, set the execution mode, and instrument TensorFlow and Keras for ``request``: the
+    steps shared by the probe and the probe injected into a user's command (inject.py)."""
+    import tensorflow as tf
+
+    rec = Recorder(request.get("user_roots") or [request.get("cwd") or os.getcwd()])
+    rec.progress = Progress(int(request.get("steps", 3)), request.get("expect"),
+                            float(request.get("timeout", 120)), started)
+    _seed(int(request.get("seed", 0)))
+    tf.config.run_functions_eagerly(bool(request.get("eager", True)))
+    follow_autograph(rec)
+    if request.get("shorten", True):
+        shorten.install(max(1, int(request.get("steps", 3))))
+    guard_links(request.get("linked", []))
+    instrument(rec)
+    return rec
+
+
+def follow_autograph(rec: Recorder) -> None:
+    """Let the recorder read autograph's generated code as the user's lines (graph mode)."""
+    try:
+        from tensorflow.python.autograph.impl import api
+    except ImportError:
+        return
+    original = api._convert_actual
+
+    def convert(entity, program_ctx):
+        converted = original(entity, program_ctx)
+        try:
+            rec.remember_conversion(converted.ag_source_map)
+        except Exception:
+            pass
+        return converted
+
+    api._convert_actual = convert
+
+
 def run(request: dict) -> dict:
     """Run the script described by ``request`` in this process and return the result dict."""
     import tensorflow as tf
 
     started = time.monotonic()
-    rec = Recorder(request.get("user_roots") or [request["cwd"]])
-    result: dict = {"status": "ok", "error": None, "exit_code": None, "stopped": ""}
+    result: dict = {"status": "ok", "error": None, "exit_code": None, "stopped": "",
+                    "eager": bool(request.get("eager", True))}
     if request.get("device") == "gpu" and not tf.config.list_physical_devices("GPU"):
         result.update(status="device-error", stopped="no-gpu")
         result["error"] = {
@@ -110,18 +150,21 @@ def run(request: dict) -> dict:
             "message": "--device gpu: TensorFlow sees no GPU on this machine",
             "stack": [],
         }
-        return _finish(result, rec, started)
+        return _finish(result, Recorder([request["cwd"]]), started)
     os.chdir(request["cwd"])
     sys.argv = [request["script"], *request.get("args", [])]
     sys.path.insert(0, os.path.dirname(request["script"]))
-    _seed(int(request.get("seed", 0)))
-    if request.get("eager", True):
-        tf.config.run_functions_eagerly(True)
-    guard_links(request.get("linked", []))
-    instrument(rec)
+    rec = prepare(request, started)
+    watcher = Watcher(rec.progress, WatcherStop)
+    watcher.start()
     try:
-        runpy.run_path(request["script"], run_name="__main__")
-        result["stopped"] = "end"
+        try:
+            runpy.run_path(request["script"], run_name="__main__")
+            result["stopped"] = "end"
+        finally:
+            _settle(watcher)
+    except WatcherStop:
+        result["stopped"] = watcher.reason or "budget"
     except StopProbe as stop:
         result["stopped"] = stop.reason
     except SystemExit as exc:
@@ -140,8 +183,20 @@ def run(request: dict) -> dict:
     return _finish(result, rec, started)
 
 
+def _settle(watcher: Watcher) -> None:
+    """Stop the watcher; a stop it raised meanwhile is taken back or caught here."""
+    for _ in range(5):
+        try:
+            watcher.stop()
+            return
+        except WatcherStop:
+            continue
+
+
 def _finish(result: dict, rec: Recorder, started: float) -> dict:
+    result["sites"] = rec.progress.summary() if getattr(rec, "progress", None) else []
     result["gradient_calls"] = rec.calls
+    result["first_loss"] = rec.first_loss
     result["optimizer_applied"] = rec.optimizer_applied
     result["functions"] = [{"path": p, "line": ln, "name": n} for (p, ln), n in rec.functions.items()]
     result["seconds"] = round(time.monotonic() - started, 4)

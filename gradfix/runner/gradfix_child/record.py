@@ -18,10 +18,22 @@ class Recorder:
         self.calls: list[dict] = []
         self.sites: dict[tuple, int] = {}  # call site -> how many times it was reached
         self.optimizer_applied = False
+        self.first_loss: float | None = None  # the loss of the first gradient call that ran
         self.local = threading.local()
         self.tape_depth = 0  # tapes currently recording (entered, not exited)
         self.functions: dict[tuple[str, int], str] = {}  # (file, first line) -> name, ran on a tape
         self._user_file_cache: dict[str, bool] = {}
+        # autograph's generated code, line by line: (generated file, line) -> (user file, line, function)
+        self.generated: dict[tuple[str, int], tuple[str, int, str]] = {}
+        self.generated_files: set[str] = set()
+
+    def remember_conversion(self, source_map) -> None:
+        """Keep a converted function's source map, so that a frame of autograph's generated code
+        reads as the user's line (graph mode: ``tf.function`` traced with autograph)."""
+        for loc, origin in source_map.items():
+            self.generated_files.add(loc.filename)
+            self.generated[(loc.filename, loc.lineno)] = (origin.loc.filename, origin.loc.lineno,
+                                                          origin.function_name)
 
     # ------------------------------------------------------------------ frames
     def is_user_file(self, filename: str) -> bool:
@@ -31,35 +43,51 @@ class Recorder:
             self._user_file_cache[filename] = known
         return known
 
-    def user_frames(self, frame) -> list[dict]:
-        frames = []
-        while frame is not None:
-            code = frame.f_code
-            if self.is_user_file(code.co_filename):
-                frames.append({"path": code.co_filename, "line": frame.f_lineno, "function": code.co_name})
-            frame = frame.f_back
+    def where(self, filename: str, line: int, function: str) -> tuple[str, int, str] | None:
+        """The user's (file, line, function) for a code position: itself in a user file, the
+        original line for autograph's generated code, None elsewhere."""
+        if filename in self.generated_files:
+            origin = self.generated.get((filename, line))
+            if origin is None or not self.is_user_file(origin[0]):
+                return None
+            return origin
+        return (filename, line, function) if self.is_user_file(filename) else None
+
+    def _frames(self, positions) -> list[dict]:
+        """User frames, outermost first, from (file, line, function) positions innermost first.
+        Autograph runs a converted function's body in nested generated functions (``if_body``...):
+        consecutive frames of one user function are one frame, its innermost line."""
+        frames: list[dict] = []
+        for filename, line, function in positions:
+            here = self.where(filename, line, function)
+            if here is None:
+                continue
+            if frames and (frames[-1]["path"], frames[-1]["function"]) == (here[0], here[2]):
+                continue
+            frames.append({"path": here[0], "line": here[1], "function": here[2]})
         frames.reverse()
         return frames
 
+    def user_frames(self, frame) -> list[dict]:
+        positions = []
+        while frame is not None:
+            positions.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
+            frame = frame.f_back
+        return self._frames(positions)
+
     def user_tb_frames(self, tb) -> list[dict]:
-        return [
-            {"path": fs.filename, "line": fs.lineno, "function": fs.name}
-            for fs in traceback.extract_tb(tb)
-            if self.is_user_file(fs.filename)
-        ]
+        return self._frames(reversed([(fs.filename, fs.lineno, fs.name) for fs in traceback.extract_tb(tb)]))
 
     @staticmethod
-    def site_key(frame) -> tuple:
-        key = []
-        while frame is not None:
-            if not frame.f_code.co_filename.startswith(PROBE_DIR):
-                key.append((frame.f_code.co_filename, frame.f_lineno))
-            frame = frame.f_back
-        return tuple(key)
+    def site_key(frames: list[dict]) -> tuple:
+        """A gradient call site: its user frames (file, line, function), the same whether the
+        function runs eagerly or is traced by autograph."""
+        return tuple((f["path"], f["line"], f["function"]) for f in frames)
 
     def innermost_user_frame(self, frame):
         while frame is not None:
-            if self.is_user_file(frame.f_code.co_filename):
+            code = frame.f_code
+            if self.where(code.co_filename, frame.f_lineno, code.co_name) is not None:
                 return frame
             frame = frame.f_back
         return None
@@ -71,6 +99,10 @@ class Recorder:
         code = frame.f_code
         if self.is_user_file(code.co_filename):
             self.functions.setdefault((code.co_filename, code.co_firstlineno), code.co_name)
+        elif code.co_filename in self.generated_files:
+            here = self.where(code.co_filename, frame.f_lineno, code.co_name)
+            if here is not None:  # the first mapped line of a converted function: near its def
+                self.functions.setdefault((here[0], here[1]), here[2])
 
 
 def name_of(obj, frame) -> str:
@@ -168,6 +200,19 @@ def describe_source(obj, grad, frame, watched: bool) -> dict:
         except Exception:
             pass
     return rec
+
+
+def is_finite(grad) -> bool:
+    """Whether an eager gradient holds only finite values (True for what cannot be checked)."""
+    import tensorflow as tf
+
+    try:
+        values = grad.values if isinstance(grad, tf.IndexedSlices) else grad
+        if not values.dtype.is_floating:
+            return True
+        return bool(tf.reduce_all(tf.math.is_finite(values)).numpy())
+    except Exception:
+        return True
 
 
 def source_kind(obj) -> str:

@@ -1,0 +1,254 @@
+"""Runs that tell the truth, with real TensorFlow: the verifier rejects every way a patched program
+can fail in its own mode within its first steps, and the probe sees the program as it really trains
+(graph mode where it is traced, past model.fit, later phases, outer loops)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from gradfix.pipeline import repair
+from gradfix.sites import LineMap, expected
+from gradfix.types import Failed, Healthy, Proposal, Repaired, RunOptions, Safety, Unrepaired
+from gradfix.verify import STEPS, judge
+
+# The original every candidate below is measured against: a tf.function step in a loop, with the
+# forward pass outside the tape (w gets no gradient).
+ORIGINAL = """\
+import tensorflow as tf
+
+w = tf.Variable([[0.5], [-0.25]])
+opt = tf.keras.optimizers.SGD(0.1)
+x = tf.constant([[1.0, 2.0], [3.0, 4.0]])
+
+
+@tf.function
+def step():
+    y = tf.matmul(x, w)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(y ** 2)
+    grads = tape.gradient(loss, [w])
+    opt.apply_gradients(zip(grads, [w]))
+    return loss
+
+
+for epoch in range(50):
+    step()
+"""
+
+FIXED = ORIGINAL.replace("""    y = tf.matmul(x, w)
+    with tf.GradientTape() as tape:
+""", """    with tf.GradientTape() as tape:
+        y = tf.matmul(x, w)
+""")
+
+
+def _verdict(runner, tmp_path: Path, candidate: str, safety: Safety = Safety.SAFE, timeout: float = 60):
+    script = tmp_path / "train.py"
+    script.write_text(ORIGINAL, encoding="utf-8")
+    original = runner.run(script, eager=True)
+    assert original.missing_count and original.status == "ok"
+    lines = LineMap.of([(script, ORIGINAL, candidate)])
+    result = runner.run(script, timeout=timeout, patches={script: candidate.encode()}, eager=False,
+                        expect=expected(original, lines), steps=STEPS)
+    from gradfix.types import FilePatch
+
+    proposal = Proposal(("test-fix",), safety, (FilePatch(script, ORIGINAL, candidate),))
+    return judge(proposal, result, original, lines=lines)
+
+
+def test_the_real_fix_is_accepted_in_graph_mode_over_three_steps(runner, tmp_path):
+    verdict = _verdict(runner, tmp_path, FIXED)
+    assert verdict.accepted, verdict.reason
+    assert not verdict.result.eager  # verified in the program's own mode
+    (site,) = verdict.result.sites
+    assert site.arrivals >= STEPS and not site.missing and site.monitored
+    assert verdict.proposal.safety is Safety.SAFE  # the traced loss equals the eager original's
+
+
+def test_rejects_a_program_that_raises_after_its_gradient_call(runner, tmp_path):
+    bad = FIXED.replace("    return loss\n", "    raise RuntimeError('after the gradient')\n")
+    verdict = _verdict(runner, tmp_path, bad)
+    assert not verdict.accepted and "RuntimeError" in verdict.reason
+
+
+def test_rejects_a_non_finite_gradient(runner, tmp_path):
+    bad = FIXED.replace("loss = tf.reduce_mean(y ** 2)", "loss = tf.reduce_mean(tf.sqrt(y - y))")
+    verdict = _verdict(runner, tmp_path, bad)
+    assert not verdict.accepted and "non-finite gradient for w" in verdict.reason
+
+
+def test_rejects_a_program_that_reaches_fewer_call_sites(runner, tmp_path):
+    bad = FIXED.replace("for epoch in range(50):\n    step()\n", "print('no training today')\n")
+    verdict = _verdict(runner, tmp_path, bad)
+    assert not verdict.accepted and "computed no gradient" in verdict.reason
+
+
+def test_rejects_a_non_zero_exit(runner, tmp_path):
+    bad = FIXED.replace("for epoch in range(50):\n    step()\n",
+                        "import sys\nfor epoch in range(50):\n    step()\n    if epoch == 1:\n        sys.exit(3)\n")
+    verdict = _verdict(runner, tmp_path, bad)
+    assert not verdict.accepted and "exited with status 3" in verdict.reason
+
+
+def test_rejects_a_timeout(runner, tmp_path):
+    bad = FIXED.replace("for epoch in range(50):\n    step()\n",
+                        "import time\nstep()\nwhile True:\n    time.sleep(0.05)\n")
+    verdict = _verdict(runner, tmp_path, bad, timeout=4)
+    assert not verdict.accepted
+
+
+def test_rejects_a_failure_only_graph_mode_shows(runner, tmp_path):
+    # tf.constant(<a tensor>) works eagerly and fails once the step is traced
+    bad = FIXED.replace("loss = tf.reduce_mean(y ** 2)", "loss = tf.constant(tf.reduce_mean(y ** 2))")
+    verdict = _verdict(runner, tmp_path, bad)
+    assert not verdict.accepted and "TypeError" in verdict.reason
+
+
+def test_rejects_a_failure_at_step_two(runner, tmp_path):
+    bad = FIXED.replace("for epoch in range(50):\n    step()\n",
+                        "for epoch in range(50):\n    step()\n    if epoch == 1:\n"
+                        "        raise ValueError('Unknown variable')\n")
+    verdict = _verdict(runner, tmp_path, bad)
+    assert not verdict.accepted and "ValueError" in verdict.reason and "after 2 steps" in verdict.reason
+
+
+PER_CALL_ORIGINAL = """\
+import tensorflow as tf
+
+
+class Scale(tf.Module):
+    def __call__(self, x):
+        self.k = tf.Variable(2.0)  # a new variable at every call
+        return self.k * x
+
+
+model = Scale()
+x = tf.constant([1.0, 2.0])
+for step in range(20):
+    y = model(x)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(y)
+    grads = tape.gradient(loss, model.trainable_variables)
+"""
+
+PER_CALL_CANDIDATE = PER_CALL_ORIGINAL.replace("""    y = model(x)
+    with tf.GradientTape() as tape:
+""", """    with tf.GradientTape() as tape:
+        y = model(x)
+""")
+
+
+def test_rejects_variables_created_at_every_call(runner, tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(PER_CALL_ORIGINAL, encoding="utf-8")
+    original = runner.run(script, eager=True)
+    lines = LineMap.of([(script, PER_CALL_ORIGINAL, PER_CALL_CANDIDATE)])
+    result = runner.run(script, patches={script: PER_CALL_CANDIDATE.encode()}, eager=False,
+                        expect=expected(original, lines), steps=STEPS)
+    from gradfix.types import FilePatch
+
+    proposal = Proposal(("test-fix",), Safety.SAFE, (FilePatch(script, PER_CALL_ORIGINAL, PER_CALL_CANDIDATE),))
+    verdict = judge(proposal, result, original, lines=lines)
+    assert not verdict.accepted and "new variables at every step" in verdict.reason
+
+
+def _write(tmp_path: Path, code: str) -> Path:
+    path = tmp_path / "train.py"
+    path.write_text(textwrap.dedent(code), encoding="utf-8")
+    return path
+
+
+def test_a_program_that_only_runs_under_autograph_is_not_failed_by_the_probe(runner, tmp_path):
+    """Python `if` on a tensor in a tf.function that a tf.data map calls: fine under autograph, an
+    error when every function runs eagerly. gradfix must not report the program as failing."""
+    script = _write(tmp_path, """
+        import tensorflow as tf
+
+        @tf.function
+        def jitter(x):
+            if tf.random.uniform(()) > 0.5:
+                x = tf.image.flip_left_right(x)
+            return x
+
+        data = tf.data.Dataset.from_tensor_slices(tf.ones([8, 4, 4, 1])).map(jitter).batch(4)
+        conv = tf.keras.layers.Conv2D(2, 3)
+        opt = tf.keras.optimizers.Adam(0.01)
+        for batch in data:
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(conv(batch) ** 2)
+            grads = tape.gradient(loss, conv.trainable_variables)
+            opt.apply_gradients(zip(grads, conv.trainable_variables))
+        """)
+    outcome = repair(script, runner, RunOptions())
+    assert isinstance(outcome, Healthy), getattr(outcome, "error", outcome)
+    assert not outcome.probe.eager
+
+
+@pytest.mark.parametrize("tail", [
+    # gradient code after model.fit: a saliency map whose input was never watched
+    """
+    model.fit(xs, ys, epochs=200, batch_size=4, verbose=0)
+    image = tf.constant(xs[:1])
+    with tf.GradientTape() as tape:
+        score = model(image)[0, 0]
+    saliency = tape.gradient(score, image)
+    print(saliency)
+    """,
+    # a second training phase (calibration) whose forward pass runs before the tape
+    """
+    model.fit(xs, ys, epochs=200, batch_size=4, verbose=0)
+    scale = tf.Variable(1.0)
+    for epoch in range(100):
+        pred = model(xs) * scale
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_mean((pred - ys) ** 2)
+        grads = tape.gradient(loss, [scale])
+        print(grads)
+    """,
+])
+def test_none_gradients_after_fit_are_found(runner, tmp_path, tail):
+    head = textwrap.dedent("""
+        import numpy as np
+        import tensorflow as tf
+
+        xs = np.random.default_rng(0).normal(size=(32, 3)).astype("float32")
+        ys = xs.sum(axis=1, keepdims=True)
+        model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(4), tf.keras.layers.Dense(1)])
+        model.compile(optimizer="sgd", loss="mse")
+        """)
+    script = _write(tmp_path, head + textwrap.dedent(tail))
+    outcome = repair(script, runner, RunOptions(max_rounds=1))
+    assert isinstance(outcome, (Unrepaired, Repaired)), getattr(outcome, "error", outcome)
+    assert outcome.findings
+    fit_lines = {c.line for c in outcome.probe.gradient_calls}
+    assert len(fit_lines) >= 2  # the fit's train step and the call after it
+
+
+def test_an_outer_loop_gradient_after_inner_steps_is_found(runner, tmp_path):
+    """MAML-style: five inner steps with good gradients, then the meta-gradient, which is None
+    (the adapted weights were computed with .numpy(), outside the outer tape's reach)."""
+    script = _write(tmp_path, """
+        import tensorflow as tf
+
+        w = tf.Variable([1.0, -1.0])
+        x = tf.constant([[1.0, 2.0], [0.5, 0.1]])
+        meta_opt = tf.keras.optimizers.SGD(0.01)
+        for outer in range(3):
+            with tf.GradientTape() as outer_tape:
+                fast = w
+                for inner in range(5):
+                    with tf.GradientTape() as inner_tape:
+                        inner_tape.watch(fast)
+                        inner_loss = tf.reduce_sum(tf.linalg.matvec(x, fast) ** 2)
+                    g = inner_tape.gradient(inner_loss, fast)
+                    fast = tf.constant((fast - 0.01 * g).numpy())
+                meta_loss = tf.reduce_sum(tf.linalg.matvec(x, fast) ** 2)
+            meta_grad = outer_tape.gradient(meta_loss, [w])
+            print(meta_grad)
+        """)
+    outcome = repair(script, runner, RunOptions(max_rounds=1))
+    assert not isinstance(outcome, (Healthy, Failed)), getattr(outcome, "error", outcome)
+    assert any(f.variable == "w" for f in outcome.findings)
