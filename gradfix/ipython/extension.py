@@ -11,7 +11,6 @@ from __future__ import annotations
 import atexit
 import logging
 import sys
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +52,9 @@ class _Counting:
         what = "running the cells" if self.runs == 1 else "verifying a candidate fix"
         self.progress.show(f"gradfix: {what} in a child process (run {self.runs})…")
         return self.runner.run(*args, **kwargs)
+
+    def __getattr__(self, name: str):  # anything else the pipeline asks of a Runner
+        return getattr(self.runner, name)
 
 
 class _Recorder(logging.Handler):
@@ -210,12 +212,10 @@ class Extension:
             return Examined(None, None, 0, "gradfix: no cell has run yet, nothing to examine")
         progress = progress or Progress(self.shell)
         counting = _Counting(None, progress)
-        started = time.monotonic()
         try:
             counting.runner = self._runner(options)
             if file is None:
-                told = _repair_session(session(runs, Path.cwd()), counting, options)
-                outcome, names = told
+                outcome, names = _repair_session(session(runs, Path.cwd()), counting, options)
             else:
                 from gradfix.notebook import repair_notebook
 
@@ -227,20 +227,21 @@ class Extension:
         except GradfixError as exc:
             return Examined(None, None, counting.runs, f"gradfix: {exc}")
         finally:
-            progress.done(time.monotonic() - started)
+            progress.done()
         return Examined(outcome, names, counting.runs)
 
     def show(self, examined: Examined, progress: Progress | None = None, extra: tuple[str, ...] = (),
-             paste: bool = False) -> None:
-        """Display an Examined value under the current cell (text/plain and text/html); ``paste``:
-        the whole fixed cells rather than the diff."""
+             paste: str | None = None) -> None:
+        """Display an Examined value under the current cell (text/plain and text/html). ``paste``:
+        show the whole fixed cells rather than the diff, after this line (when there is a fix)."""
         progress = progress or Progress(self.shell)
         if examined.outcome is None:
             progress.result("\n".join((examined.message, *extra)))
             return
         head = render.lines(examined.outcome, examined.names, examined.runs) + list(extra)
-        if paste:
+        if paste is not None:
             code = render.pasteable(examined.outcome, examined.names)
+            head += [paste] if code else []
             progress.result(render.text(head, code), render.html_of(head, code=code))
             return
         diff = render.diff_of(examined.outcome, examined.names)

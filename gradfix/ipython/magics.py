@@ -80,14 +80,14 @@ def gradfix_magic(ext, line: str) -> None:
         return
     path = path or front_end_file(ext.shell.user_ns)
     if path is None:
-        ext.show(ext.examine(options, progress=progress), progress, paste=True,
-                 extra=("gradfix: the front end does not say which notebook file this is: paste the fixed "
-                        "cells below, or name it: %gradfix apply path/to/notebook.ipynb",))
+        ext.show(ext.examine(options, progress=progress), progress,
+                 paste="gradfix: the front end does not say which notebook file this is: paste the fixed "
+                       "cells below, or name it: %gradfix apply path/to/notebook.ipynb")
         return
     problem = _unsaved(ext, path)
     if problem:
-        ext.show(ext.examine(options, progress=progress), progress, paste=True,
-                 extra=(f"gradfix: nothing written: {problem}; paste the fixed cells below",))
+        ext.show(ext.examine(options, progress=progress), progress,
+                 paste=f"gradfix: nothing written: {problem}; paste the fixed cells below")
         return
     examined = ext.examine(options, file=path, progress=progress)
     extra: tuple[str, ...] = ()

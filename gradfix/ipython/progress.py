@@ -36,7 +36,7 @@ class Progress:
         self.stream.flush()
         self._written = len(message)
 
-    def done(self, seconds: float | None = None) -> None:
+    def done(self) -> None:
         """The runs are over: end the stderr line (a kernel's display waits for the report)."""
         if self._written:
             tty = getattr(self.stream, "isatty", lambda: False)()
