@@ -197,6 +197,16 @@ def test_a_gradients_do_not_exist_warning_brings_the_report(fresh):
     assert f"In [{result.execution_count}], line 5: v has no gradient — computed before the tape starts" in report
 
 
+def test_a_numpy_array_given_to_tape_gradient_brings_the_report(fresh):
+    run(fresh, IMPORTS)
+    run(fresh, "import numpy as np\nimage = np.ones((2, 2), dtype='float32')")
+    result, cap = run(fresh, "with tf.GradientTape() as tape:\n    loss = tf.reduce_sum(w * image)\n"
+                             "saliency = tape.gradient(loss, image)")
+    assert "AttributeError" in cap.stdout and "has no attribute '_id'" in cap.stdout
+    (report,) = texts(cap)
+    assert f"In [{result.execution_count}], line 3: " in report and "watch-tensor" in report, report
+
+
 def _children() -> list[int]:
     """Live processes whose parent is this one (the zygote while it runs)."""
     out = []

@@ -33,7 +33,7 @@ class Names:
         message = re.sub(rf"(?:{name}):cell (\d+):line (\d+)",
                          lambda m: f"{self.label(int(m.group(1)))}, line {m.group(2)}", message)
         message = re.sub(r"\bcell (\d+), line", lambda m: f"{self.label(int(m.group(1)))}, line", message)
-        return re.sub(name, self.title, message)
+        return re.sub(name, lambda _: self.title, message)
 
 
 def finding_line(f: Finding, tail: str, names: Names) -> str:
