@@ -19,7 +19,7 @@ from gradfix import __version__
 from gradfix.discover import discover
 from gradfix.emit import proposal_diff, summary, text_lines, to_json
 from gradfix.errors import GradfixError
-from gradfix.examine import examine, skip_if_found
+from gradfix.examine import examine, finish, skip_if_found
 from gradfix.types import Failed, Healthy, Outcome, Repaired, RunOptions, Skipped, Unrepaired
 
 EXIT_OK, EXIT_FAULTS, EXIT_ERROR = 0, 1, 2
@@ -116,15 +116,18 @@ def cli() -> None:
 def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: bool, fmt: str,
              jobs: int | None = None, shard: str | None = None) -> int:
     from gradfix.scan import default_jobs, in_shard, parse_shard, run_all
+    from gradfix.scan import runner_for as scan_runner
 
     targets = discover(paths)
     if shard:
         part = parse_shard(shard)
         targets = [t for t in targets if in_shard(t, part)]
 
-    work = functools.partial(examine, options=options, write=apply and not dry_run)
+    work = functools.partial(examine, options=options, write=False)
     bar = _progress_bar() if len(targets) > 1 else None
     outcomes = run_all(targets, options, work, jobs or default_jobs(), bar) if targets else []
+    if apply:  # fixes that share a file are verified together, then written (examine.finish)
+        outcomes = finish(outcomes, functools.partial(scan_runner, options), options, write=not dry_run)
     named = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
     outcomes = [skip_if_found(o, named) for o in outcomes]
     if bar:
@@ -239,7 +242,7 @@ def _write(outcome: Repaired) -> Outcome:
 
 def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None) -> int:
     from gradfix.review import ALL, NO, QUIT, YES, evidence_lines, review
-    from gradfix.scan import _runner, in_shard, parse_shard
+    from gradfix.scan import in_shard, parse_shard, runner_for
 
     targets = discover(paths)
     if shard:
@@ -270,7 +273,7 @@ def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None) 
             for line in text_lines(outcome, False, options.unsafe_fixes):
                 click.echo(line, err=line.startswith("error:"))
 
-    with _runner(options) as runner:
+    with runner_for(options) as runner:
         outcomes = review(targets, lambda p: examine(p, runner, options, write=False),
                           _write, ask, show)
     click.echo(summary(outcomes, True))

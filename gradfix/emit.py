@@ -88,6 +88,8 @@ def text_lines(outcome: Outcome, dry_run: bool = False, unsafe_fixes: bool = Fal
     lines = [finding_line(f, tail) for f in outcome.findings]
     if outcome.suggestion is not None:
         lines += [f"  note: {n}" for n in dict.fromkeys(outcome.suggestion.proposal.notes)]
+    if outcome.note:
+        lines.append(f"  note: {outcome.note}")
     if outcome.suggestion is None:
         lines += [f"  tried {v.proposal.label}: {v.reason}" for v in outcome.tried]
         if not outcome.tried:
@@ -184,6 +186,7 @@ def file_json(outcome: Outcome) -> dict:
         "tried": [{"codemods": list(v.proposal.codemods), "safety": v.proposal.safety.value,
                    "verified": v.accepted, "reason": v.reason} for v in getattr(outcome, "tried", ())],
         "error": outcome.error if isinstance(outcome, Failed) else None,
+        "note": getattr(outcome, "note", "") or None,
         "skipped": outcome.reason if isinstance(outcome, Skipped) else None,
     }
 

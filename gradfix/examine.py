@@ -30,3 +30,26 @@ def skip_if_found(outcome: Outcome, named: set[Path]) -> Outcome:
     if isinstance(outcome, Failed) and outcome.no_gradient and Path(outcome.path).resolve() not in named:
         return Skipped(outcome.path, "computes no gradient when run")
     return outcome
+
+
+def finish(outcomes: list[Outcome], runner_factory, options: RunOptions, write: bool) -> list[Outcome]:
+    """A folder's outcomes, examined without writing: fixes that share a file settled together
+    (combine.py, with a runner from ``runner_factory`` when there is such a group), then, with
+    ``write``, each fix written; a write that cannot happen is that file's Failed value."""
+    from gradfix.combine import groups, settle
+    from gradfix.pipeline import write_fix
+
+    if groups(outcomes):
+        with runner_factory() as runner:
+            outcomes = settle(outcomes, runner, options)
+    if not write:
+        return outcomes
+    written = []
+    for outcome in outcomes:
+        if isinstance(outcome, Repaired):
+            try:
+                outcome = write_fix(outcome)
+            except GradfixError as exc:
+                outcome = Failed(outcome.path, str(exc), outcome.probe)
+        written.append(outcome)
+    return written

@@ -78,7 +78,7 @@ def run_all(targets: Sequence[Path], options: RunOptions, work: Work, jobs: int,
 
 def _serial(targets: Sequence[Path], options: RunOptions, work: Work, progress: Progress | None) -> list[Outcome]:
     out = []
-    with _runner(options) as runner:
+    with runner_for(options) as runner:
         for done, path in enumerate(targets, 1):
             out.append(_guarded(work, path, runner))
             if progress:
@@ -86,7 +86,7 @@ def _serial(targets: Sequence[Path], options: RunOptions, work: Work, progress: 
     return out
 
 
-def _runner(options: RunOptions, threads: int | None = None) -> Runner:
+def runner_for(options: RunOptions, threads: int | None = None) -> Runner:
     runner = Runner(python=options.python, device=options.device, isolation=options.isolation,
                     threads=threads, env_allow=options.env_allow, memory_limit_mb=options.memory_limit,
                     max_processes=options.max_processes, command=options.command)
@@ -108,7 +108,7 @@ _WORKER_RUNNER: Runner | None = None
 
 def _start_worker(options: RunOptions, threads: int) -> None:
     global _WORKER_RUNNER
-    _WORKER_RUNNER = _runner(options, threads)
+    _WORKER_RUNNER = runner_for(options, threads)
     multiprocessing.util.Finalize(None, _WORKER_RUNNER.close, exitpriority=10)
 
 

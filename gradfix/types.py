@@ -243,6 +243,7 @@ class Unrepaired:
     tried: tuple[Verdict, ...]
     suggestion: Verdict | None = None  # a verified unsafe fix, shown but not applied
     suppressed: tuple[Finding, ...] = ()
+    note: str = ""  # why a verified fix was held back (a folder's fixes that share a file)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,8 @@ from gradfix.codemods.base import Codemod
 from gradfix.errors import InputError
 from gradfix.notebook.convert import SplitError
 from gradfix.notebook.jsonedit import LayoutError, replace_sources
-from gradfix.notebook.read import Notebook, is_valid, read_notebook
+from gradfix.notebook.convert import to_program
+from gradfix.notebook.read import Notebook, cells_of, is_valid, read_notebook
 from gradfix.types import (
     Failed,
     FilePatch,
@@ -188,6 +189,9 @@ class Teller:
             raise SplitError(f"the notebook's JSON is laid out in a way gradfix cannot edit ({exc})") from exc
         if is_valid(before) and not is_valid(after):
             raise SplitError("the changed notebook would not pass nbformat's validation")
+        if to_program(cells_of(after)).text != program:
+            # what is written must be what was verified: the cells as written make the program again
+            raise SplitError("the cells as written would not make the program that was verified")
         return after
 
     def proposal(self, proposal: Proposal) -> Proposal:
