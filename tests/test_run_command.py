@@ -77,3 +77,34 @@ def test_run_without_a_path_or_with_a_missing_program_is_one_line(tmp_path):
     assert missing.returncode == 2 and "Traceback" not in missing.stderr
     [line] = missing.stderr.strip().splitlines()
     assert "no-such-program-xyz" in line
+
+
+FAILS_AFTER_THE_GRADIENT = '''
+import tensorflow as tf
+
+
+def test_step():
+    w = tf.Variable(1.0)
+    x = tf.constant(2.0)
+    y = w * x
+    with tf.GradientTape() as tape:
+        loss = y ** 2
+    grad = tape.gradient(loss, w)
+    assert grad is None or float(grad) < 0  # fails once there is a gradient (8.0)
+'''
+
+
+def test_a_candidate_whose_command_fails_is_rejected(tmp_path):
+    """The test runner's outcome counts: the hoist gives w a gradient, and the test then fails
+    after its gradient call; pytest catches that, so only its exit status tells."""
+    _write(tmp_path / "tests" / "test_train.py", FAILS_AFTER_THE_GRADIENT)
+    pytest_cmd = f"{sys.executable} -m pytest -q -p no:cacheprovider tests/test_train.py::test_step"
+    before = (tmp_path / "tests" / "test_train.py").read_text()
+    proc = run_cli("apply", "--format", "json", "tests/test_train.py", "--run", pytest_cmd, cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    import json
+
+    (report,) = json.loads(proc.stdout)["files"]
+    assert report["status"] == "unrepaired" and report["fix"] is None
+    assert any("exited with status 1" in t["reason"] for t in report["tried"]), report["tried"]
+    assert (tmp_path / "tests" / "test_train.py").read_text() == before
