@@ -22,7 +22,8 @@ XLA-compiled function, where no side op is added: ``xla: True``), and counts the
 
 A NumPy scalar as the gradient target makes TF 2.21 raise
 ``AttributeError: 'numpy.float32' object has no attribute '_id'`` inside ``tape.gradient``; the oracle
-records that call as "all sources None".  The program is stopped (``stopped: True``) when a call site
+records that call as "all sources None", and so any other error ``tape.gradient`` raises for a target
+that is not a tensor (a Python ``float(loss)``: "Cannot convert ... to a TensorFlow DType").  The program is stopped (``stopped: True``) when a call site
 is about to compute its fourth gradient, so a 1000-epoch loop costs three steps: in eager code at the
 call itself; for graph code before an outermost ``tf.function`` call whose earlier executions ran a
 site that has executed three times (traces alone count nothing).
@@ -172,6 +173,12 @@ def oracle_main(report_path, script, args, eager):
                 if "_id" in str(e):             # NumPy value as target: nothing is connected
                     rec["none"] = n
                     rec["error"] = "AttributeError: " + str(e)
+                raise
+            except Exception as e:
+                # a Python number as the target (float(loss)): TF fails converting it; nothing is connected
+                if any(not tf.is_tensor(t) for t in tf.nest.flatten(target)):
+                    rec["none"] = n
+                    rec["error"] = type(e).__name__ + ": " + str(e)[:500]
                 raise
             flat = tf.nest.flatten(result, expand_composites=False)
             rec["none"] = sum(g is None for g in flat)
@@ -339,8 +346,9 @@ def _collect(report_path: Path, returncode: int, stdout: str, stderr: str) -> di
     return report
 
 
-def run_oracle(script_path, args=(), timeout=120, eager=False, overlay=None) -> dict:
-    """Run ``script_path`` (with ``args``) under the oracle and return its report (see module doc)."""
+def run_oracle(script_path, args=(), timeout=120, eager=False, overlay=None, python=None) -> dict:
+    """Run ``script_path`` (with ``args``) under the oracle and return its report (see module doc);
+    ``python``: the interpreter (with TensorFlow) to run it with, by default this one."""
     script_path = Path(script_path).resolve()
     with tempfile.TemporaryDirectory(prefix="gradfix-oracle-") as tmp:
         script = _prepare(Path(tmp), script_path, overlay)
@@ -349,7 +357,7 @@ def run_oracle(script_path, args=(), timeout=120, eager=False, overlay=None) -> 
         report_path = Path(tmp) / "report.json"
         env = dict(os.environ, **_ENV, GRADFIX_ORACLE_EAGER="1" if eager else "0")
         proc = subprocess.run(
-            [sys.executable, str(boot), str(report_path), str(script), *map(str, args)],
+            [python or sys.executable, str(boot), str(report_path), str(script), *map(str, args)],
             cwd=script.parent, env=env, capture_output=True, text=True, timeout=timeout)
         return _collect(report_path, proc.returncode, proc.stdout, proc.stderr)
 
@@ -357,12 +365,12 @@ def run_oracle(script_path, args=(), timeout=120, eager=False, overlay=None) -> 
 class Zygote:
     """A process that has imported TensorFlow and forks one child per ``run`` (one run at a time)."""
 
-    def __init__(self, start_timeout: float = 120):
+    def __init__(self, start_timeout: float = 120, python=None):
         self._dir = tempfile.TemporaryDirectory(prefix="gradfix-oracle-zygote-")
         path = Path(self._dir.name) / "oracle_zygote.py"
         path.write_text(_ZYGOTE)
         self._lock = threading.Lock()
-        self._proc = subprocess.Popen([sys.executable, str(path)], stdin=subprocess.PIPE,
+        self._proc = subprocess.Popen([python or sys.executable, str(path)], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                                       env=dict(os.environ, **_ENV), cwd=self._dir.name)
         line = self._proc.stdout.readline()

@@ -188,7 +188,9 @@ class Operator:
     EXAMPLES: ClassVar[tuple[Example, ...]] = ()
     Transformer: ClassVar[type]
 
-    def _parse(self, source: str) -> Optional[MetadataWrapper]:
+    @staticmethod
+    def parse(source: str) -> Optional[MetadataWrapper]:
+        """The module with its metadata; share one between operators (resolving is the slow part)."""
         try:
             return MetadataWrapper(cst.parse_module(source))
         except Exception:
@@ -199,35 +201,40 @@ class Operator:
         t.operator = self
         return t
 
-    def sites(self, source: str) -> list[Site]:
-        wrapper = self._parse(source)
+    def scan(self, wrapper: Optional[MetadataWrapper]) -> list[Site]:
+        """Every site where the operator fits, in order."""
         if wrapper is None:
             return []
         t = self._transformer(-1)
         wrapper.visit(t)
         return t.sites
 
-    def mutants(self, source: str) -> list[Mutant]:
-        """One mutant per site, in source order (a site whose rewrite gives back the source, or
-        code that does not compile, is skipped)."""
-        wrapper = self._parse(source)
-        if wrapper is None:
-            return []
-        counter = self._transformer(-1)
-        wrapper.visit(counter)
+    def mutant(self, wrapper: MetadataWrapper, source: str, index: int) -> Optional[str]:
+        """The code with site ``index`` mutated; ``None`` when that gives back the source or code that
+        does not compile."""
+        code = wrapper.visit(self._transformer(index)).code
+        if code == source:
+            return None
+        try:
+            compile(code, "<mutant>", "exec")
+        except SyntaxError:
+            return None
+        return code
+
+    def sites(self, source: str) -> list[Site]:
+        return self.scan(self.parse(source))
+
+    def mutants(self, source: str, wrapper: Optional[MetadataWrapper] = None) -> list[Mutant]:
+        """One mutant per site, in source order (a site whose rewrite gives back the source, a
+        duplicate, or code that does not compile is skipped)."""
+        wrapper = wrapper or self.parse(source)
         out, seen = [], set()
-        for i, site in enumerate(counter.sites):
-            t = self._transformer(i)
-            code = wrapper.visit(t).code
-            if code == source or code in seen:
-                continue
-            try:
-                compile(code, "<mutant>", "exec")
-            except SyntaxError:
+        for i, site in enumerate(self.scan(wrapper)):
+            code = self.mutant(wrapper, source, i)
+            if code is None or code in seen:
                 continue
             seen.add(code)
-            fixable = site.fixable and self.FIXABLE
-            out.append(Mutant(code=code, line=site.line, index=i, fixable=fixable))
+            out.append(Mutant(code=code, line=site.line, index=i, fixable=site.fixable and self.FIXABLE))
         return out
 
 
