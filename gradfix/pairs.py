@@ -37,12 +37,36 @@ def _match(src: SourceRecord, others: tuple[SourceRecord, ...]) -> Optional[Sour
     return None
 
 
+def _site(call: GradientCall) -> tuple[str, str]:
+    frame = call.stack[-1] if call.stack else None
+    return (call.path, frame.function if frame else "")
+
+
+def _counterpart(call: GradientCall, index: int, after_calls: tuple[GradientCall, ...]) -> Optional[GradientCall]:
+    """The patched run's record of ``call``: at the same site (file and function: a fix moves
+    lines), the one whose sources are most the same variables, preferring one that ran (a graph's
+    first trace may never run); by position when nothing else identifies it."""
+    same = [c for c in after_calls if _site(c) == _site(call)]
+    if not same:
+        return after_calls[index] if index < len(after_calls) else None
+    keys = {s.var_name or s.name for s in call.sources}
+
+    def score(c: GradientCall) -> tuple[int, bool]:
+        return (len(keys & {s.var_name or s.name for s in c.sources}),
+                any(s.norm is not None for s in c.sources))
+
+    return max(same, key=score)
+
+
 def pairs(before: ProbeResult, after: Optional[ProbeResult]) -> Iterator[Pair]:
-    """In the first run's order; gradient calls are matched by position, sources by identity (or
-    by position when nothing identifies them and the fix kept their number)."""
+    """In the first run's order, each first step's gradient call (a later step repeats its
+    sources); calls are matched by site, sources by identity (or by position when nothing
+    identifies them and the fix kept their number)."""
     after_calls = after.gradient_calls if after else ()
     for i, call in enumerate(before.gradient_calls):
-        other = after_calls[i] if i < len(after_calls) else None
+        if call.step != 1:
+            continue
+        other = _counterpart(call, i, after_calls)
         others = other.sources if other else ()
         if call.empty:  # an empty list before the fix: each source now differentiated, from nothing
             for new in others:

@@ -14,6 +14,7 @@ from gradfix.errors import InputError
 from gradfix.load import SourceFile, load
 from gradfix.propose import propose
 from gradfix.runner import Runner
+from gradfix.sites import LineMap, expected
 from gradfix.suppress import split
 from gradfix.types import (
     Failed,
@@ -28,7 +29,6 @@ from gradfix.types import (
     Unrepaired,
     Verdict,
 )
-from gradfix.sites import LineMap, expected
 from gradfix.verify import STEPS, judge, ran_its_course
 
 
@@ -174,7 +174,8 @@ class _Runs:
         if eager.missing_count or any(c.error for c in eager.gradient_calls) or ran_its_course(eager):
             return eager
         plain = self.run(patches, eager=False)
-        return plain if ran_its_course(plain) else eager
+        further = len(plain.gradient_calls) > len(eager.gradient_calls) or plain.missing_count
+        return plain if ran_its_course(plain) or further else eager
 
     def original(self) -> ProbeResult:
         self.first = self.diagnose(self.own)

@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 from fake_github.fixtures import github_server  # noqa: F401  (the GitHub contract server)
 
+# The analysis and the codemods re-raise what they would decline on quietly for a user, so a bug in
+# them fails a test (property tests included) instead of passing as a decline (gradfix.errors.strict).
+os.environ["GRADFIX_STRICT"] = "1"
+
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 

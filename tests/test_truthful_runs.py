@@ -80,10 +80,31 @@ def test_rejects_a_non_finite_gradient(runner, tmp_path):
     assert not verdict.accepted and "non-finite gradient for w" in verdict.reason
 
 
-def test_rejects_a_program_that_reaches_fewer_call_sites(runner, tmp_path):
+def test_rejects_a_program_that_computes_no_gradient(runner, tmp_path):
     bad = FIXED.replace("for epoch in range(50):\n    step()\n", "print('no training today')\n")
     verdict = _verdict(runner, tmp_path, bad)
     assert not verdict.accepted and "computed no gradient" in verdict.reason
+
+
+def test_rejects_a_program_that_reaches_fewer_call_sites(runner, tmp_path):
+    """The original reaches two gradient calls (the training step, then an input gradient); a
+    candidate that never reaches the second is not a fix."""
+    two = FIXED + "\nwith tf.GradientTape() as tape2:\n    tape2.watch(x)\n    out = tf.reduce_sum(tf.matmul(x, w))\n" \
+                     "print(tape2.gradient(out, x))\n"
+    script = tmp_path / "train.py"
+    script.write_text(two, encoding="utf-8")
+    original = runner.run(script, eager=True)
+    assert len(original.sites) == 2
+    candidate = FIXED  # the second gradient call gone
+    lines = LineMap.of([(script, two, candidate)])
+    result = runner.run(script, patches={script: candidate.encode()}, eager=False,
+                        expect=expected(original, lines), steps=STEPS)
+    from gradfix.types import FilePatch
+
+    proposal = Proposal(("test-fix",), Safety.SAFE, (FilePatch(script, two, candidate),))
+    verdict = judge(proposal, result, original, lines=lines)
+    line = two.splitlines().index("print(tape2.gradient(out, x))") + 1
+    assert not verdict.accepted and f"never reached the gradient call at line {line}" in verdict.reason, verdict.reason
 
 
 def test_rejects_a_non_zero_exit(runner, tmp_path):
@@ -252,3 +273,37 @@ def test_an_outer_loop_gradient_after_inner_steps_is_found(runner, tmp_path):
     outcome = repair(script, runner, RunOptions(max_rounds=1))
     assert not isinstance(outcome, (Healthy, Failed)), getattr(outcome, "error", outcome)
     assert any(f.variable == "w" for f in outcome.findings)
+
+
+def test_a_fix_that_fails_at_step_two_is_never_written(runner, tmp_path):
+    """A tf.Module that makes new variables at every call: re-reading the variable list at each
+    step (late-variable-list) passes step one, and the optimizer refuses the new set at step two
+    (ValueError: Unknown variable). The verifier sees step two; nothing is proposed as a fix."""
+    script = _write(tmp_path, """
+        import tensorflow as tf
+
+
+        class Linear(tf.Module):
+            def __call__(self, x):
+                self.w = tf.Variable(tf.ones([x.shape[-1], 1]))
+                self.b = tf.Variable(tf.zeros([1]))
+                return tf.matmul(x, self.w) + self.b
+
+
+        model = Linear()
+        x = tf.random.stateless_normal([16, 4], seed=(3, 4))
+        y = tf.reduce_sum(x, axis=1, keepdims=True)
+        model(x)
+        params = model.trainable_variables
+        opt = tf.keras.optimizers.SGD(0.1)
+        for step in range(20):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean((model(x) - y) ** 2)
+            grads = tape.gradient(loss, params)
+            opt.apply_gradients(zip(grads, params))
+        """)
+    outcome = repair(script, runner, RunOptions(unsafe_fixes=True))
+    assert isinstance(outcome, Unrepaired) and outcome.suggestion is None, outcome
+    assert outcome.tried and not any(v.accepted for v in outcome.tried)
+    assert any("Unknown variable" in v.reason or "new variables" in v.reason for v in outcome.tried), \
+        [v.reason for v in outcome.tried]

@@ -25,6 +25,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from gradfix.analysis.access import access, access_path, expr_reads, related
 from gradfix.analysis.names import TRAINABLE_ATTRS, Names, parse
 from gradfix.analysis.nodes import calls_in, children, walk
+from gradfix.errors import strict
 
 Block = Union[cst.Module, cst.IndentedBlock, cst.SimpleStatementSuite]
 REGIONS = ("outer", "before", "tape", "after")
@@ -261,6 +262,8 @@ def _analyse(wrapper: MetadataWrapper) -> Optional[Flow]:
     try:
         return Flow(wrapper)
     except Exception:  # noqa: BLE001 - unknown shapes of code: decline, never crash a codemod
+        if strict():
+            raise
         return None
 
 

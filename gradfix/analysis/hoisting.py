@@ -20,6 +20,7 @@ from gradfix.analysis.access import access, expr_reads, related
 from gradfix.analysis.bindings import enclosing
 from gradfix.analysis.flow import Flow, GradientCall, Stmt
 from gradfix.analysis.nodes import children, walk
+from gradfix.errors import strict
 
 
 def outer_conflict(flow: Flow, call: GradientCall, moved: list[Stmt], before: Iterable[int]) -> Optional[int]:
@@ -31,6 +32,8 @@ def outer_conflict(flow: Flow, call: GradientCall, moved: list[Stmt], before: It
     try:
         return _conflict(flow, call, moved, set(before))
     except Exception:  # noqa: BLE001 - unknown shapes of code: keep the statements where they are
+        if strict():
+            raise
         return call.tape.line
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar, Optional
 
+from gradfix.errors import strict
 from gradfix.types import Cause, Safety
 
 if TYPE_CHECKING:
@@ -108,6 +109,8 @@ def apply_transformer(source: str, module: "cst.Module", transformer: "cst.CSTTr
         if getattr(transformer, "changed", new is not module) and tf_alias(new) is None:
             new = ensure_tf_import(new)
     except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
+        if strict():
+            raise
         return declined(source, f"could not rewrite: {error}")
     return finished(source, new.code, tuple(dict.fromkeys(getattr(transformer, "notes", ()))))
 
@@ -144,12 +147,16 @@ class CallTargetsCodemod(Codemod):
                 targets.update(picked if isinstance(picked, Mapping) else dict.fromkeys(picked))
             targets.update(dict.fromkeys(self.module_targets(flow, focus)))
         except Exception as error:  # noqa: BLE001 - unknown shapes of code: decline
+            if strict():
+                raise
             return declined(source, f"could not analyse: {error}")
         if not targets:
             return declined(source)
         try:
             module = flow.module.visit(self.transformer(targets))
         except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
+            if strict():
+                raise
             return declined(source, f"could not rewrite: {error}")
         return finished(source, module.code)
 

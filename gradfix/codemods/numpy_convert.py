@@ -20,6 +20,7 @@ from gradfix.codemods.numpy_table import DTYPES, FLOAT_TYPES, MATH, NUMPY, Spec,
 
 _DROPPED = frozenset({"keras.ops.convert_to_numpy", "keras.backend.eval", "keras.backend.get_value",
                       "tensorflow.keras.backend.eval", "tensorflow.keras.backend.get_value"})
+_WRAPPERS = frozenset({"tensorflow.constant", "tensorflow.convert_to_tensor"})
 _ON_LISTS = frozenset({"mean", "sum", "max", "min", "amax", "amin", "prod", "std", "var"})
 
 
@@ -85,6 +86,8 @@ class ToTf(cst.CSTTransformer):
             return func.value
         for q in sorted(self.names.of(original.func)):
             module, _, name = q.partition(".")
+            if q in _WRAPPERS:
+                return self._unwrap(original, updated)
             if q == "builtins.float" and _plain(updated, 1):
                 return parenthesize(updated.args[0].value)
             if q in _DROPPED and _plain(updated, 1):
@@ -107,6 +110,23 @@ class ToTf(cst.CSTTransformer):
             if module == "numpy":
                 self.notes.append(f"{q} on the gradient path has no TensorFlow equivalent here")
         return None
+
+    def _unwrap(self, original: cst.Call, updated: cst.Call) -> Optional[cst.BaseExpression]:
+        """``tf.constant(np.mean(...))`` once its argument became TensorFlow: the wrapper goes
+        (``tf.constant`` of a tensor fails in a graph and cuts the tape); a dtype becomes a cast."""
+        if not original.args or original.args[0].keyword is not None or original.args[0].star:
+            return None
+        value = updated.args[0].value
+        if value.deep_equals(original.args[0].value):
+            return None  # its argument was not host code: not ours to change
+        rest = updated.args[1:]
+        dtype = [a for a in rest if (a.keyword is None and a is rest[0]) or
+                 (a.keyword is not None and a.keyword.value == "dtype")]
+        if len(rest) > len(dtype) or len(dtype) > 1:
+            return None  # shape=, name=...: keep the call
+        if dtype:
+            return self._call("cast", [cst.Arg(value), cst.Arg(dtype[0].value)])
+        return value
 
     def _int(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         value = updated.args[0].value

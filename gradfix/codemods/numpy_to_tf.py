@@ -145,6 +145,37 @@ class NumpyToTf(RegionCodemod):
                 """
             ),
         ),
+        Example(
+            title="a loss rebuilt with tf.constant(NumPy) in a tf.function: the wrapper goes too",
+            before=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                w = tf.Variable([1.0, 2.0])
+                @tf.function
+                def step(x):
+                    with tf.GradientTape() as tape:
+                        pred = w * x
+                        loss = tf.constant(np.mean(np.square(pred - 1.0)), dtype=tf.float32)
+                        aux = tf.convert_to_tensor(np.sum(pred))
+                    return tape.gradient(loss + aux, w)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                w = tf.Variable([1.0, 2.0])
+                @tf.function
+                def step(x):
+                    with tf.GradientTape() as tape:
+                        pred = w * x
+                        loss = tf.cast(tf.reduce_mean(tf.square(pred - 1.0)), tf.float32)
+                        aux = tf.reduce_sum(pred)
+                    return tape.gradient(loss + aux, w)
+                """
+            ),
+        ),
         Unchanged(
             title="NumPy only prepares data; printing after the gradient is fine",
             code=textwrap.dedent(

@@ -21,9 +21,8 @@ from pathlib import Path
 from gradfix.codemods import REGISTRY
 from gradfix.codemods.base import Codemod
 from gradfix.errors import InputError
-from gradfix.notebook.convert import SplitError
+from gradfix.notebook.convert import SplitError, to_program
 from gradfix.notebook.jsonedit import LayoutError, replace_sources
-from gradfix.notebook.convert import to_program
 from gradfix.notebook.read import Notebook, cells_of, is_valid, read_notebook
 from gradfix.types import (
     Failed,
