@@ -26,28 +26,36 @@ def stripe_images(n, seed=0):
     return np.clip(imgs, 0.0, 1.0)
 
 
-def reparameterize(mean, logvar):
-    eps = tf.random.normal(shape=tf.shape(mean))
-    return eps * tf.exp(logvar * 0.5) + mean
+def sample_latent(mu, log_sigma2):
+    """Reparameterised draw z ~ N(mu, sigma^2)."""
+    noise = tf.random.normal(tf.shape(mu))
+    return mu + tf.exp(0.5 * log_sigma2) * noise
+
+
+def build_encoder(latent_dim):
+    image = keras.layers.Input((IMG, IMG, 1))
+    h = keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu")(image)
+    h = keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu")(h)
+    h = keras.layers.Flatten()(h)
+    mu = keras.layers.Dense(latent_dim, name="mu")(h)
+    log_sigma2 = keras.layers.Dense(latent_dim, name="log_sigma2")(h)
+    return keras.Model(image, [mu, log_sigma2], name="encoder")
+
+
+def build_decoder(latent_dim):
+    z = keras.layers.Input((latent_dim,))
+    h = keras.layers.Dense(2 * 2 * 16, activation="relu")(z)
+    h = keras.layers.Reshape((2, 2, 16))(h)
+    h = keras.layers.Conv2DTranspose(8, 3, strides=2, padding="same", activation="relu")(h)
+    logits = keras.layers.Conv2DTranspose(1, 3, strides=2, padding="same")(h)
+    return keras.Model(z, logits, name="decoder")
 
 
 class VAE(keras.Model):
     def __init__(self, latent_dim, **kwargs):
         super().__init__(**kwargs)
-        self.encoder = keras.Sequential([
-            keras.layers.Input((IMG, IMG, 1)),
-            keras.layers.Conv2D(8, 3, strides=2, padding="same", activation="relu"),
-            keras.layers.Conv2D(16, 3, strides=2, padding="same", activation="relu"),
-            keras.layers.Flatten(),
-            keras.layers.Dense(2 * latent_dim),
-        ])
-        self.decoder = keras.Sequential([
-            keras.layers.Input((latent_dim,)),
-            keras.layers.Dense(2 * 2 * 16, activation="relu"),
-            keras.layers.Reshape((2, 2, 16)),
-            keras.layers.Conv2DTranspose(8, 3, strides=2, padding="same", activation="relu"),
-            keras.layers.Conv2DTranspose(1, 3, strides=2, padding="same"),
-        ])
+        self.encoder = build_encoder(latent_dim)
+        self.decoder = build_decoder(latent_dim)
         self.total_tracker = keras.metrics.Mean(name="loss")
         self.recon_tracker = keras.metrics.Mean(name="recon")
         self.kl_tracker = keras.metrics.Mean(name="kl")
@@ -56,21 +64,16 @@ class VAE(keras.Model):
     def metrics(self):
         return [self.total_tracker, self.recon_tracker, self.kl_tracker]
 
-    def encode(self, x):
-        mean, logvar = tf.split(self.encoder(x), num_or_size_splits=2, axis=1)
-        return mean, logvar
-
     def call(self, x):
-        mean, logvar = self.encode(x)
-        return tf.sigmoid(self.decoder(mean))
+        mu, _ = self.encoder(x)
+        return tf.sigmoid(self.decoder(mu))
 
     def compute_losses(self, x):
-        mean, logvar = self.encode(x)
-        z = reparameterize(mean, logvar)
-        logits = self.decoder(z)
-        bce = tf.nn.sigmoid_cross_entropy_with_logits(labels=x, logits=logits)
-        recon = tf.reduce_mean(tf.reduce_sum(bce, axis=[1, 2, 3]))
-        kl = -0.5 * tf.reduce_mean(tf.reduce_sum(1 + logvar - mean ** 2 - tf.exp(logvar), axis=1))
+        mu, log_sigma2 = self.encoder(x)
+        z = sample_latent(mu, log_sigma2)
+        probs = tf.sigmoid(self.decoder(z))
+        recon = IMG * IMG * tf.reduce_mean(keras.losses.binary_crossentropy(x, probs))
+        kl = tf.reduce_mean(0.5 * tf.reduce_sum(tf.square(mu) + tf.exp(log_sigma2) - 1.0 - log_sigma2, axis=1))
         return recon, kl
 
     def train_step(self, data):

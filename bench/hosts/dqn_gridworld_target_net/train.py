@@ -83,8 +83,9 @@ def update(obs, actions, rewards, next_obs, dones):
     td_target = rewards + GAMMA * (1.0 - dones) * tf.reduce_max(next_q, axis=1)
     with tf.GradientTape() as tape:
         q_values = online(obs, training=True)
-        mask = tf.one_hot(tf.cast(actions, tf.int32), N_ACTIONS)
-        q_taken = tf.reduce_sum(q_values * mask, axis=1)
+        rows = tf.range(tf.shape(q_values)[0])
+        taken_index = tf.stack([rows, tf.cast(actions, tf.int32)], axis=1)
+        q_taken = tf.gather_nd(q_values, taken_index)
         loss = huber(td_target, q_taken)
     grads = tape.gradient(loss, online.trainable_variables)
     optimizer.apply_gradients(zip(grads, online.trainable_variables))
