@@ -59,12 +59,13 @@ def _counterpart(call: GradientCall, index: int, after_calls: tuple[GradientCall
 
 
 def pairs(before: ProbeResult, after: Optional[ProbeResult]) -> Iterator[Pair]:
-    """In the first run's order, each first step's gradient call (a later step repeats its
-    sources); calls are matched by site, sources by identity (or by position when nothing
-    identifies them and the fix kept their number)."""
+    """In the first run's order, each gradient call of the first step, and a later step's where a
+    source lacks a gradient there (a variable replaced by a tensor shows at step two); calls are
+    matched by site, sources by identity (or by position when nothing identifies them and the fix
+    kept their number)."""
     after_calls = after.gradient_calls if after else ()
     for i, call in enumerate(before.gradient_calls):
-        if call.step != 1:
+        if call.step != 1 and not call.missing:
             continue
         other = _counterpart(call, i, after_calls)
         others = other.sources if other else ()

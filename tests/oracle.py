@@ -173,12 +173,14 @@ def oracle_main(report_path, script, args, eager):
                 if "_id" in str(e):             # NumPy value as target: nothing is connected
                     rec["none"] = n
                     rec["error"] = "AttributeError: " + str(e)
+                    _executed(site, rec, rec["loss"], 0)  # the step ran: its (host) loss counts
                 raise
             except Exception as e:
                 # a Python number as the target (float(loss)): TF fails converting it; nothing is connected
                 if any(not tf.is_tensor(t) for t in tf.nest.flatten(target)):
                     rec["none"] = n
                     rec["error"] = type(e).__name__ + ": " + str(e)[:500]
+                    _executed(site, rec, rec["loss"], 0)
                 raise
             flat = tf.nest.flatten(result, expand_composites=False)
             rec["none"] = sum(g is None for g in flat)
