@@ -11,7 +11,7 @@ import pytest
 
 from gradfix.pipeline import repair
 from gradfix.sites import LineMap, expected
-from gradfix.types import Failed, Healthy, Proposal, Repaired, RunOptions, Safety, Unrepaired
+from gradfix.types import Failed, FilePatch, Healthy, Proposal, Repaired, RunOptions, Safety, Unrepaired
 from gradfix.verify import STEPS, judge
 
 # The original every candidate below is measured against: a tf.function step in a loop, with the
@@ -45,18 +45,22 @@ FIXED = ORIGINAL.replace("""    y = tf.matmul(x, w)
 """)
 
 
-def _verdict(runner, tmp_path: Path, candidate: str, safety: Safety = Safety.SAFE, timeout: float = 60):
+def _judge(runner, tmp_path: Path, original_text: str, candidate: str, safety: Safety = Safety.SAFE,
+           timeout: float = 60):
+    """The verifier's verdict on ``candidate`` as a fix of ``original_text``, both run for real:
+    the original for diagnosis (eager), the candidate in its own mode, as the pipeline runs them."""
     script = tmp_path / "train.py"
-    script.write_text(ORIGINAL, encoding="utf-8")
+    script.write_text(original_text, encoding="utf-8")
     original = runner.run(script, eager=True)
-    assert original.missing_count and original.status == "ok"
-    lines = LineMap.of([(script, ORIGINAL, candidate)])
+    lines = LineMap.of([(script, original_text, candidate)])
     result = runner.run(script, timeout=timeout, patches={script: candidate.encode()}, eager=False,
                         expect=expected(original, lines), steps=STEPS)
-    from gradfix.types import FilePatch
-
-    proposal = Proposal(("test-fix",), safety, (FilePatch(script, ORIGINAL, candidate),))
+    proposal = Proposal(("test-fix",), safety, (FilePatch(script, original_text, candidate),))
     return judge(proposal, result, original, lines=lines)
+
+
+def _verdict(runner, tmp_path: Path, candidate: str, safety: Safety = Safety.SAFE, timeout: float = 60):
+    return _judge(runner, tmp_path, ORIGINAL, candidate, safety, timeout)
 
 
 def test_the_real_fix_is_accepted_in_graph_mode_over_three_steps(runner, tmp_path):
@@ -91,18 +95,8 @@ def test_rejects_a_program_that_reaches_fewer_call_sites(runner, tmp_path):
     candidate that never reaches the second is not a fix."""
     two = FIXED + "\nwith tf.GradientTape() as tape2:\n    tape2.watch(x)\n    out = tf.reduce_sum(tf.matmul(x, w))\n" \
                      "print(tape2.gradient(out, x))\n"
-    script = tmp_path / "train.py"
-    script.write_text(two, encoding="utf-8")
-    original = runner.run(script, eager=True)
-    assert len(original.sites) == 2
-    candidate = FIXED  # the second gradient call gone
-    lines = LineMap.of([(script, two, candidate)])
-    result = runner.run(script, patches={script: candidate.encode()}, eager=False,
-                        expect=expected(original, lines), steps=STEPS)
-    from gradfix.types import FilePatch
-
-    proposal = Proposal(("test-fix",), Safety.SAFE, (FilePatch(script, two, candidate),))
-    verdict = judge(proposal, result, original, lines=lines)
+    verdict = _judge(runner, tmp_path, two, FIXED)  # the second gradient call gone
+    assert len(verdict.result.sites) == 1
     line = two.splitlines().index("print(tape2.gradient(out, x))") + 1
     assert not verdict.accepted and f"never reached the gradient call at line {line}" in verdict.reason, verdict.reason
 
@@ -163,16 +157,7 @@ PER_CALL_CANDIDATE = PER_CALL_ORIGINAL.replace("""    y = model(x)
 
 
 def test_rejects_variables_created_at_every_call(runner, tmp_path):
-    script = tmp_path / "train.py"
-    script.write_text(PER_CALL_ORIGINAL, encoding="utf-8")
-    original = runner.run(script, eager=True)
-    lines = LineMap.of([(script, PER_CALL_ORIGINAL, PER_CALL_CANDIDATE)])
-    result = runner.run(script, patches={script: PER_CALL_CANDIDATE.encode()}, eager=False,
-                        expect=expected(original, lines), steps=STEPS)
-    from gradfix.types import FilePatch
-
-    proposal = Proposal(("test-fix",), Safety.SAFE, (FilePatch(script, PER_CALL_ORIGINAL, PER_CALL_CANDIDATE),))
-    verdict = judge(proposal, result, original, lines=lines)
+    verdict = _judge(runner, tmp_path, PER_CALL_ORIGINAL, PER_CALL_CANDIDATE)
     assert not verdict.accepted and "new variables at every step" in verdict.reason
 
 
