@@ -4,7 +4,7 @@ import tensorflow as tf
 
 
 class NoiseSchedule:
-    def __init__(self, timesteps=50, beta_start=1e-4, beta_end=0.05):
+    def __init__(self, timesteps=30, beta_start=1e-4, beta_end=0.08):
         betas = np.linspace(beta_start, beta_end, timesteps, dtype=np.float64)
         alphas = 1.0 - betas
         alpha_bars = np.cumprod(alphas)
