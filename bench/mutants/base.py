@@ -7,8 +7,8 @@ pass with ``target=-1`` only counts; pass ``i`` rewrites the ``i``-th site and n
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import ClassVar, Iterable, Optional, Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Optional
 
 import libcst as cst
 from libcst import matchers as m

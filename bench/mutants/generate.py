@@ -6,13 +6,13 @@ import json
 import queue
 import random
 import shutil
-import sys
 import tempfile
 import threading
-import tomllib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 from . import oracle as orc
 from .operators import REGISTRY, get

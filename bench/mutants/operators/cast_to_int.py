@@ -2,8 +2,6 @@
 (``tf.cast(tf.cast(v, tf.int32), tf.float32)``), as when quantising or indexing with it."""
 from __future__ import annotations
 
-import libcst as cst
-
 from ..base import Example, Operator, Unchanged, code_of, expr
 from .round_on_path import PathValues
 

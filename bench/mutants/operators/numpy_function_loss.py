@@ -2,8 +2,6 @@
 ``tf.numpy_function`` (``tf.reduce_mean``) or ``tf.py_function`` (``tf.reduce_sum``)."""
 from __future__ import annotations
 
-import libcst as cst
-
 from ..base import Example, MutatingTransformer, Operator, Unchanged, code_of, expr
 
 WRAP = {"tensorflow.reduce_mean": ("numpy_function", "mean"), "tensorflow.math.reduce_mean": ("numpy_function", "mean"),
