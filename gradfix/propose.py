@@ -42,14 +42,17 @@ def _apply(codemods: Sequence[Codemod], texts: Mapping[Path, str],
     """Apply ``codemods`` in order to every file; return new texts, the names that changed
     something, and their notes."""
     current = dict(texts)
+    where = dict(focus)
     used: list[str] = []
     notes: list[str] = []
     for mod in codemods:
         changed = False
         for path, text in current.items():
-            rewrite = mod.rewrite(text, focus.get(path))
+            rewrite = mod.rewrite(text, where.get(path))
             if rewrite.changed and rewrite.code != text:
                 current[path] = rewrite.code
+                if where.get(path) is not None:
+                    where[path] = where[path].moved(text, rewrite.code)
                 changed = True
             notes.extend(rewrite.notes)
         if changed:

@@ -27,6 +27,8 @@ def main(argv=None) -> int:
     r.add_argument("--gradfix", default=None, metavar="CMD", help='default: "<python> -m gradfix"')
     r.add_argument("--batch", type=int, default=1, metavar="K",
                    help="cases per gradfix invocation (default 1: `apply --unsafe-fixes train.py` in each folder)")
+    r.add_argument("--cases", default=None, metavar="GLOB,...",
+                   help="only the cases whose folder name matches one of these globs (e.g. '*__metric_as_loss__*')")
     sub.add_parser("operators", help="list the operators")
     a = parser.parse_args(argv)
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
@@ -53,7 +55,8 @@ def main(argv=None) -> int:
         return 0
     from .run import format_tables, run
 
-    report = run(a.out, json_path=a.json, jobs=a.jobs, gradfix_cmd=a.gradfix, batch=a.batch, log=log)
+    globs = [g.strip() for g in a.cases.split(",") if g.strip()] if a.cases else None
+    report = run(a.out, json_path=a.json, jobs=a.jobs, gradfix_cmd=a.gradfix, batch=a.batch, log=log, cases=globs)
     print(format_tables(report))
     return 0 if report["hosts_untouched"] else 1
 

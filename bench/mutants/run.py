@@ -1,6 +1,7 @@
 """``run``: gradfix on every case in a throw-away copy, judged by the oracle."""
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
 import os
@@ -71,7 +72,7 @@ def judge(zygote, case_dir: Path, work: Path, before: dict, rc, output: str) -> 
 
 
 def run(out: Path, json_path=None, jobs=1, gradfix_cmd=None, cases=None, batch=1, log=print) -> dict:
-    """Judge every case of ``out`` (or those named in ``cases``).  ``batch`` > 1 hands gradfix that
+    """Judge every case of ``out`` (or those whose folder name matches one of the globs ``cases``).  ``batch`` > 1 hands gradfix that
     many cases' ``train.py`` in one invocation (one TensorFlow import; each file still runs from its
     own throw-away folder); 1 runs ``gradfix apply --unsafe-fixes train.py`` in each folder."""
     out = Path(out)
@@ -80,8 +81,7 @@ def run(out: Path, json_path=None, jobs=1, gradfix_cmd=None, cases=None, batch=1
     before_hosts = {name: snapshot(p) for name, p in hosts.items()}
     dirs = sorted(p.parent for p in (out / "cases").glob("*/case.json"))
     if cases is not None:
-        wanted = set(cases)
-        dirs = [d for d in dirs if d.name in wanted]
+        dirs = [d for d in dirs if any(fnmatch.fnmatchcase(d.name, g) for g in cases)]
     cmd = gradfix_cmd or default_gradfix()
     zygotes, started, lock = queue.Queue(), [], threading.Lock()
     start = time.monotonic()

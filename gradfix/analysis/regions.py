@@ -136,9 +136,13 @@ def gradient_regions(flow: Flow, focus, with_data: bool = True) -> dict[int, fro
 
     callees = Callees(flow.module)
     for call in flow.focused(focus):
-        for stmt in call.path:
+        # A statement that runs before the tape opens is not recorded, whatever it computes: rewriting
+        # it (or the functions it calls, e.g. a rollout or data preparation) cannot give a gradient.
+        # Moving it into the tape is hoist-into-tape's job; composed after it, the statement is here.
+        recorded = [s for s in call.path if s.region not in ("outer", "before")]
+        for stmt in recorded:
             merge(id(stmt.node), call.trainable)
-        for function, klass in callees.of([s.node for s in call.path], call.tape.klass):
+        for function, klass in callees.of([s.node for s in recorded], call.tape.klass):
             for key, taint in function_region(flow, function, klass, with_data).hot.items():
                 merge(key, taint)
     for region in focused_regions(flow, focus, with_data):

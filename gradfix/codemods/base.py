@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, ClassVar, Optional
 
 from gradfix.errors import strict
@@ -35,6 +35,20 @@ class Focus:
     functions: frozenset[int] = frozenset()
     starved: frozenset[int] = frozenset()
     host: frozenset[str] = frozenset()  # names of sources the probe saw as NumPy arrays or Python values
+
+    def moved(self, before: str, after: str) -> "Focus":
+        """The same focus on ``after``, a rewrite of ``before``: its lines follow the lines a rewrite
+        added or removed above them (a composed codemod sees the text its predecessor wrote)."""
+        from gradfix.sites import LineMap
+
+        if before == after:
+            return self
+        lines = LineMap.of([("<module>", before, after)])
+
+        def at(numbers: frozenset[int]) -> frozenset[int]:
+            return frozenset(lines.lines("<module>", n)[0] for n in numbers)
+
+        return replace(self, lines=at(self.lines), functions=at(self.functions), starved=at(self.starved))
 
 
 @dataclass(frozen=True)

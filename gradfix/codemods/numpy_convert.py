@@ -21,6 +21,17 @@ from gradfix.codemods.numpy_table import DTYPES, FLOAT_TYPES, MATH, NUMPY, Spec,
 _DROPPED = frozenset({"keras.ops.convert_to_numpy", "keras.backend.eval", "keras.backend.get_value",
                       "tensorflow.keras.backend.eval", "tensorflow.keras.backend.get_value"})
 _WRAPPERS = frozenset({"tensorflow.constant", "tensorflow.convert_to_tensor"})
+# Host functions run as one op with no gradient: (qualified name, its func/inp/Tout keywords).
+_HOST_FUNCTIONS = {
+    "tensorflow.numpy_function": ("func", "inp", "Tout"),
+    "tensorflow.py_function": ("func", "inp", "Tout"),
+    "tensorflow.compat.v1.py_func": ("func", "inp", "Tout"),
+    "tensorflow.compat.v1.numpy_function": ("func", "inp", "Tout"),
+}
+# ndarray methods a tensor lacks, converted where the value is tensor-derived (``err.mean()``)
+_METHODS = frozenset({"sum", "mean", "max", "min", "prod", "std", "var", "reshape", "transpose", "squeeze",
+                      "clip", "astype", "ravel", "flatten", "copy", "item"})
+_MODULES = frozenset({"numpy", "math", "tensorflow", "keras", "builtins", "scipy", "jax", "torch"})
 _ON_LISTS = frozenset({"mean", "sum", "max", "min", "amax", "amin", "prod", "std", "var"})
 
 
@@ -34,6 +45,7 @@ class ToTf(cst.CSTTransformer):
         self.changed = False
         self.notes: list[str] = []
         self.hosts: dict[str, Callable[[cst.BaseExpression], cst.BaseExpression]] = {}
+        self.inlined = False  # a host function was inlined: its body is converted on the next pass
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if id(node) in self.regions:
@@ -84,10 +96,14 @@ class ToTf(cst.CSTTransformer):
         func = updated.func
         if isinstance(func, cst.Attribute) and func.attr.value in ("numpy", "tolist") and not updated.args:
             return func.value
+        if isinstance(func, cst.Attribute) and not self._module(original.func.value):
+            return self._method(original, updated)
         for q in sorted(self.names.of(original.func)):
             module, _, name = q.partition(".")
             if q in _WRAPPERS:
                 return self._unwrap(original, updated)
+            if q in _HOST_FUNCTIONS:
+                return self._inline(_HOST_FUNCTIONS[q], original, updated)
             if q == "builtins.float" and _plain(updated, 1):
                 return parenthesize(updated.args[0].value)
             if q in _DROPPED and _plain(updated, 1):
@@ -111,6 +127,61 @@ class ToTf(cst.CSTTransformer):
                 self.notes.append(f"{q} on the gradient path has no TensorFlow equivalent here")
         return None
 
+    def _method(self, original: cst.Call, updated: cst.Call) -> Optional[cst.BaseExpression]:
+        """An array method on a tensor-derived value (``err.mean(axis=0)``, ``p.reshape(-1, 1)``,
+        ``x.astype(np.float32)``): a tensor has none of these, so the NumPy array it was is what the
+        code meant; the TF function takes the value either way."""
+        name = updated.func.attr.value
+        receiver, orig_receiver = updated.func.value, original.func.value
+        if name not in _METHODS or not self.stack or not related(tensor_reads(self.names, orig_receiver),
+                                                                 self.stack[-1]):
+            return None
+        args = updated.args
+        if any(a.star for a in args):
+            return None
+        positional = [a for a in args if a.keyword is None]
+        if name in ("ravel", "flatten") and not args:
+            return self._call("reshape", [cst.Arg(receiver), cst.Arg(cst.parse_expression("[-1]"))])
+        if name == "copy" and not args:
+            return self._call("identity", [cst.Arg(receiver)])
+        if name == "item" and not args:
+            return receiver
+        if name == "astype" and len(args) == 1 and not args[0].keyword:
+            dtype = self._dtype(original.args[0].value)
+            return None if dtype is None else self._call("cast", [cst.Arg(receiver), cst.Arg(dtype)])
+        if name in ("reshape", "transpose") and len(positional) == len(args):
+            if not args:
+                return self._call("transpose", [cst.Arg(receiver)]) if name == "transpose" else None
+            if len(args) == 1:
+                shape = args[0].value
+                if name == "reshape" and isinstance(shape, (cst.Integer, cst.UnaryOperation)):
+                    shape = cst.List([cst.Element(shape)])
+            else:
+                shape = cst.Tuple([cst.Element(a.value) for a in args])
+            return self._call(name, [cst.Arg(receiver), cst.Arg(shape)])
+        if name == "clip":
+            renamed = [a.with_changes(keyword=cst.Name({"min": "a_min", "max": "a_max"}[a.keyword.value]))
+                       if a.keyword is not None and a.keyword.value in ("min", "max") else a for a in args]
+            updated = updated.with_changes(args=renamed)
+        spec = NUMPY.get(name)
+        if spec is None:
+            return None
+        synthetic = cst.Call(func=original.func, args=[cst.Arg(orig_receiver), *original.args])
+        return self._mapped(spec, synthetic, cst.Call(func=updated.func, args=[cst.Arg(receiver), *updated.args]))
+
+    def _module(self, node: cst.BaseExpression) -> bool:
+        """``np``, ``np.linalg``, ``tf.math``: a reference to a library, not a value with methods."""
+        return isinstance(node, (cst.Name, cst.Attribute)) and any(
+            q.split(".")[0] in _MODULES for q in self.names.of(node))
+
+    def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.BaseExpression:
+        """``x.T`` on a tensor-derived value: ``tf.transpose(x)`` (a tensor has no ``.T``)."""
+        if (original.attr.value != "T" or not self.stack or self._module(original.value)
+                or not related(tensor_reads(self.names, original.value), self.stack[-1])):
+            return updated
+        self.changed = True
+        return self._call("transpose", [cst.Arg(updated.value)])
+
     def _unwrap(self, original: cst.Call, updated: cst.Call) -> Optional[cst.BaseExpression]:
         """``tf.constant(np.mean(...))`` once its argument became TensorFlow: the wrapper goes
         (``tf.constant`` of a tensor fails in a graph and cuts the tape); a dtype becomes a cast."""
@@ -127,6 +198,32 @@ class ToTf(cst.CSTTransformer):
         if dtype:
             return self._call("cast", [cst.Arg(value), cst.Arg(dtype[0].value)])
         return value
+
+    def _inline(self, keywords: tuple[str, str, str], original: cst.Call,
+                updated: cst.Call) -> Optional[cst.BaseExpression]:
+        """``tf.numpy_function(f, [a, b], tf.float32)`` -> ``tf.cast(f(a, b), tf.float32)``: the
+        function runs on the tensors themselves, so the tape sees its ops once ``f`` is TensorFlow
+        (the next pass converts its NumPy, in ``f``'s body or in a lambda). A list ``Tout`` (several
+        outputs) or inputs that are not a literal list are left alone."""
+        found = [_argument(updated, i, k) for i, k in enumerate(keywords)]
+        func, inputs, tout = found
+        if func is None or inputs is None or len(updated.args) > sum(a is not None for a in found) + _extra(updated):
+            return None
+        if not isinstance(inputs, (cst.List, cst.Tuple)) or any(
+                not isinstance(e, cst.Element) for e in inputs.elements):
+            return None
+        values = [e.value for e in inputs.elements]
+        if isinstance(func, cst.Lambda):
+            body = _substitute(func, values)
+        elif isinstance(func, (cst.Name, cst.Attribute)):
+            body = cst.Call(func=func, args=[cst.Arg(v) for v in values])
+        else:
+            return None
+        if body is None or isinstance(tout, (cst.List, cst.Tuple)):
+            return None
+        self.inlined = True
+        self.notes.append("a tf.numpy_function/tf.py_function on the gradient path now runs its function on the tensors")
+        return body if tout is None else self._call("cast", [cst.Arg(body), cst.Arg(tout)])
 
     def _int(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         value = updated.args[0].value
@@ -168,6 +265,69 @@ class ToTf(cst.CSTTransformer):
 
     def _call(self, dotted: str, args: list[cst.Arg]) -> cst.Call:
         return cst.Call(func=tf_attr(self.tf, dotted), args=args)
+
+
+def _argument(call: cst.Call, position: int, keyword: str) -> Optional[cst.BaseExpression]:
+    for i, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        if (arg.keyword is None and i == position) or (arg.keyword is not None and arg.keyword.value == keyword):
+            return arg.value
+    return None
+
+
+def _extra(call: cst.Call) -> int:
+    """Arguments of a host function call that do not change what it computes (``name=``, ``stateful=``)."""
+    return sum(1 for a in call.args if a.keyword is not None and a.keyword.value in ("name", "stateful"))
+
+
+def _substitute(func: cst.Lambda, values: list[cst.BaseExpression]) -> Optional[cst.BaseExpression]:
+    """The body of ``lambda a, b: ...`` with ``a``, ``b`` replaced by ``values`` (parenthesized);
+    None for defaults, ``*args``, nested scopes, or a complex value used more than once."""
+    params = func.params
+    if params.star_arg is not cst.MaybeSentinel.DEFAULT or params.kwonly_params or params.star_kwarg \
+            or params.posonly_params or any(p.default is not None for p in params.params):
+        return None
+    names = [p.name.value for p in params.params]
+    if len(names) != len(values):
+        return None
+    scopes = (cst.Lambda, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+    uses: dict[str, int] = {}
+
+    class Count(cst.CSTVisitor):
+        nested = False
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            uses[node.value] = uses.get(node.value, 0) + 1
+
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            if isinstance(node, scopes):
+                Count.nested = True
+            return super().on_visit(node)
+
+    func.body.visit(Count())
+    if Count.nested:
+        return None
+    mapping = dict(zip(names, values))
+    for name, value in mapping.items():
+        if uses.get(name, 0) > 1 and not isinstance(value, (cst.Name, cst.Attribute)):
+            return None
+
+    class Put(cst.CSTTransformer):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            return True
+
+        def leave_Attribute(self, original: cst.Attribute, updated: cst.Attribute) -> cst.Attribute:
+            return updated.with_changes(attr=original.attr)  # ``x.mean``: the attribute is not a name
+
+        def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
+            return parenthesize(mapping[original.value]) if original.value in mapping else updated
+
+    return parenthesize(func.body.visit(Put()))
 
 
 def _plain(call: cst.Call, count: int) -> bool:

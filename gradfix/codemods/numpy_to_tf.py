@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import textwrap
 
+from typing import Optional
+
 from gradfix.codemods.base import (
     Example,
+    Focus,
     RegionCodemod,
+    Rewrite,
     Unchanged,
 )
 from gradfix.codemods.numpy_convert import ToTf
@@ -20,6 +24,17 @@ class NumpyToTf(RegionCodemod):
     DESCRIPTION = "Replace NumPy calls, .numpy() and float() on the gradient path with TensorFlow ops"
     CAUSES = (Cause.NUMPY_IN_GRAPH, Cause.LOSS_DISCONNECTED)
     SAFETY = Safety.SAFE  # same values up to float32 rounding order (the verifier's tolerance)
+
+    def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
+        """Two passes: the first may inline a ``tf.numpy_function``'s function into the tape, whose
+        NumPy (in its body, now called on the path) the second pass converts."""
+        first = super().rewrite(source, focus)
+        if not first.changed or not any("tf.numpy_function" in n for n in first.notes):
+            return first
+        second = super().rewrite(first.code, focus.moved(source, first.code) if focus is not None else None)
+        if not second.changed:
+            return first
+        return Rewrite(second.code, True, tuple(dict.fromkeys(first.notes + second.notes)))
     EXAMPLES = (
         Example(
             title="seed: .numpy() and np.sqrt after the tape",
@@ -173,6 +188,87 @@ class NumpyToTf(RegionCodemod):
                         loss = tf.cast(tf.reduce_mean(tf.square(pred - 1.0)), tf.float32)
                         aux = tf.reduce_sum(pred)
                     return tape.gradient(loss + aux, w)
+                """
+            ),
+        ),
+        Example(
+            title="a loss wrapped in tf.numpy_function / tf.py_function: the function runs on the tensors",
+            before=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                w = tf.Variable([1.0, 2.0])
+                def host_loss(a, b):
+                    return np.mean(np.square(a - b)).astype(np.float32)
+                with tf.GradientTape() as tape:
+                    pred = w * 3.0
+                    mse = tf.numpy_function(np.mean, [tf.square(pred - 1.0)], tf.float32)
+                    other = tf.py_function(func=host_loss, inp=[pred, tf.ones_like(pred)], Tout=tf.float32)
+                    l1 = tf.numpy_function(lambda p: np.abs(p).sum(), [pred], tf.float32, name="l1")
+                    loss = mse + other + l1
+                grads = tape.gradient(loss, [w])
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                w = tf.Variable([1.0, 2.0])
+                def host_loss(a, b):
+                    return tf.cast(tf.reduce_mean(tf.square(a - b)), tf.float32)
+                with tf.GradientTape() as tape:
+                    pred = w * 3.0
+                    mse = tf.cast(tf.reduce_mean(tf.square(pred - 1.0)), tf.float32)
+                    other = tf.cast(host_loss(pred, tf.ones_like(pred)), tf.float32)
+                    l1 = tf.cast(tf.reduce_sum(tf.abs(pred)), tf.float32)
+                    loss = mse + other + l1
+                grads = tape.gradient(loss, [w])
+                """
+            ),
+        ),
+        Example(
+            title="array methods on a value that was NumPy: .mean(), .T, .reshape(), .clip(), .astype()",
+            before=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+                x = np.ones((4, 3), dtype=np.float32)
+                with tf.GradientTape() as tape:
+                    out = model(x).numpy()
+                    flat = out.T.reshape(-1).clip(-5.0, max=5.0).astype(np.float32)
+                    loss = flat.mean() + out.sum(axis=1, keepdims=True).max()
+                grads = tape.gradient(loss, model.trainable_variables)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+                x = np.ones((4, 3), dtype=np.float32)
+                with tf.GradientTape() as tape:
+                    out = model(x)
+                    flat = tf.cast(tf.clip_by_value(tf.reshape(tf.transpose(out), [-1]), -5.0, clip_value_max=5.0), tf.float32)
+                    loss = tf.reduce_mean(flat) + tf.reduce_max(tf.reduce_sum(out, axis=1, keepdims=True))
+                grads = tape.gradient(loss, model.trainable_variables)
+                """
+            ),
+        ),
+        Unchanged(
+            title="a forward pass before the tape and NumPy data preparation: not recorded, not rewritten",
+            code=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                x = np.ones((4, 3), dtype=np.float32)
+                y = (x[:, :1] * 2.0 - 1.0).astype(np.float32)
+                probs = tf.nn.softmax(model(x)[:, 0]).numpy()
+                weights = probs / probs.sum()
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_mean(weights * tf.square(model(x) - y))
+                grads = tape.gradient(loss, model.trainable_variables)
                 """
             ),
         ),
