@@ -4,7 +4,6 @@ with TensorFlow: on the gradient path of a tape, and in the functions the loss r
 from __future__ import annotations
 
 import textwrap
-
 from typing import Optional
 
 from gradfix.codemods.base import (
