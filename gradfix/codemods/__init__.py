@@ -7,6 +7,7 @@ from gradfix.codemods.cast_to_float import CastToFloat
 from gradfix.codemods.drop_stop_gradient import DropStopGradient
 from gradfix.codemods.hoist_into_tape import HoistIntoTape
 from gradfix.codemods.late_variable_list import LateVariableList
+from gradfix.codemods.metric_to_loss import MetricToLoss
 from gradfix.codemods.numpy_to_tf import NumpyToTf
 from gradfix.codemods.predict_to_call import PredictToCall
 from gradfix.codemods.rebind_to_assign import RebindToAssign
@@ -20,7 +21,7 @@ from gradfix.codemods.watch_variable import WatchVariable
 
 REGISTRY: tuple[Codemod, ...] = (
     HoistIntoTape(), TargetIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), WatchVariable(),
-    TrainableSources(), LateVariableList(), DropStopGradient(), RebindToAssign(), ScatterToMask(),
+    TrainableSources(), LateVariableList(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(),
     StraightThrough(), CastToFloat(), SoftSurrogate(),
 )
 

@@ -1,6 +1,8 @@
 """assign_or_scatter: a Keras metric object used as the loss (``keras.metrics.MeanSquaredError()``
 where ``keras.losses.MeanSquaredError()`` was meant): a metric accumulates its value in variables
-with ``assign``, so its result has no gradient."""
+with ``assign``, so its result has no gradient. Losses built with a ``reduction`` other than the
+default are left alone: the metric averages like the default reduction, so swapping back to the loss
+class (the meaning-preserving fix) computes the same first value only without one."""
 from __future__ import annotations
 
 import libcst as cst
@@ -8,7 +10,7 @@ import libcst as cst
 from ..base import Example, MutatingTransformer, Operator, Unchanged, module_alias
 
 TWINS = ("MeanSquaredError", "MeanAbsoluteError", "BinaryCrossentropy", "CategoricalCrossentropy",
-         "SparseCategoricalCrossentropy", "KLDivergence", "Poisson", "CosineSimilarity", "Hinge",
+         "SparseCategoricalCrossentropy", "KLDivergence", "Poisson", "Hinge",
          "SquaredHinge", "MeanAbsolutePercentageError", "MeanSquaredLogarithmicError", "LogCoshError")
 LOSSES = {f"keras.losses.{n}" for n in TWINS}
 
@@ -22,7 +24,7 @@ class _T(MutatingTransformer):
         if self.done:
             return updated_node
         cls = next((n for n in TWINS if self.is_name(original_node.func, f"keras.losses.{n}")), None)
-        if cls is None:
+        if cls is None or any(a.keyword and a.keyword.value == "reduction" for a in original_node.args):
             return updated_node
         if self.hit(original_node):
             func = updated_node.func
@@ -31,10 +33,7 @@ class _T(MutatingTransformer):
             else:
                 prefix = self._keras if self._keras else f"{self.tf()}.keras"
                 func = cst.parse_expression(f"{prefix}.metrics.{cls}")
-            args = [a for a in updated_node.args if not (a.keyword and a.keyword.value == "reduction")]
-            if args:
-                args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-            return updated_node.with_changes(func=func, args=args)
+            return updated_node.with_changes(func=func)
         return updated_node
 
 
@@ -42,14 +41,14 @@ class MetricAsLoss(Operator):
     NAME = "metric_as_loss"
     CATEGORY = "assign_or_scatter"
     DESCRIPTION = "Use a Keras metric object (keras.metrics.X) where the loss keras.losses.X was meant."
-    FIXABLE = False  # a metric's value is a running mean: no fix keeps what the mutant computes
+    FIXABLE = True  # the loss class: on the first batch it returns the metric's value
     Transformer = _T
     EXAMPLES = (
         Example(
             before="""\
 import tensorflow as tf2
 
-bce = tf2.keras.losses.BinaryCrossentropy(from_logits=True, reduction="sum")
+bce = tf2.keras.losses.BinaryCrossentropy(from_logits=True)
 """,
             after=("""\
 import tensorflow as tf2
@@ -58,6 +57,11 @@ bce = tf2.keras.metrics.BinaryCrossentropy(from_logits=True)
 """,),
             title="alias",
         ),
+        Unchanged("""\
+import tensorflow as tf
+bce = tf.keras.losses.BinaryCrossentropy(from_logits=True, reduction="sum")
+cos = tf.keras.losses.CosineSimilarity()
+""", title="a summing reduction (the metric averages); cosine (the metric has the other sign)"),
         Example(
             before="""\
 from tensorflow.keras.losses import MeanSquaredError
