@@ -56,15 +56,21 @@ def _run_options(f):
 
 
 def _python(flag: str | None, run: dict, root: Path | None) -> str:
-    """--python, else [tool.gradfix] python (relative to its pyproject.toml), else the default."""
-    from gradfix.interpreter import checked_python, default_python
+    """--python, else [tool.gradfix] python (relative to its pyproject.toml), else the default;
+    an error names where the interpreter came from, and says so when it lacks NumPy."""
+    from gradfix.interpreter import checked_python, default_python, require_numpy
 
     if flag:
-        return checked_python(flag)
-    if run.get("python"):
+        python, origin = checked_python(flag), "--python"
+    elif run.get("python"):
         configured = Path(run["python"]).expanduser()
-        return checked_python(str(configured if configured.is_absolute() or root is None else root / configured))
-    return default_python()
+        origin = f"python = {run['python']!r} in [tool.gradfix] of {root / 'pyproject.toml' if root else 'pyproject.toml'}"
+        python = checked_python(str(configured if configured.is_absolute() or root is None else root / configured),
+                                origin)
+    else:
+        python, origin = default_python(), "the default interpreter"
+    require_numpy(python, origin)
+    return python
 
 
 def _report_options(f):
@@ -73,7 +79,24 @@ def _report_options(f):
                                              "fixes) or GitHub workflow annotations.")(f)
     f = click.option("--shard", metavar="K/N", default=None,
                      help="Examine only shard K of N (a stable split for CI matrices).")(f)
+    f = click.option("--verbose", "-v", is_flag=True,
+                     help="List every variable under the line of its cause (and suppressed findings' reasons).")(f)
     return f
+
+
+SCRIPT_ARGS_HELP = """Arguments after `--` are passed to the script (its sys.argv[1:]), e.g.
+
+\b
+    gradfix {command} train.py -- --epochs 1 --data ./small
+
+In pyproject.toml, [tool.gradfix] `args` gives every script the same arguments and
+`script-args` gives each its own (a table of paths, relative to the pyproject.toml):
+
+\b
+    [tool.gradfix.script-args]
+    "train.py" = ["--epochs", "1"]
+    "tools/finetune.py" = ["--steps", "2"]
+"""
 
 
 def _settings(ctx: click.Context, paths: Sequence[Path], **given) -> tuple[list[Path], RunOptions, int | None]:
@@ -93,7 +116,8 @@ def _settings(ctx: click.Context, paths: Sequence[Path], **given) -> tuple[list[
     if not paths:  # as Ruff: the configured paths, else the current folder
         paths = cfg.paths() or [Path(".")]
     script_args = ctx.obj["script_args"] or tuple(run.get("args", ()))
-    options = RunOptions(script_args=script_args, timeout=pick("timeout", "timeout", 120.0),
+    per_script = () if ctx.obj["script_args"] else cfg.script_args()  # `-- ARGS` win over the table
+    options = RunOptions(script_args=script_args, script_args_for=per_script, timeout=pick("timeout", "timeout", 120.0),
                          device=pick("device", "device", "cpu"), isolation=pick("isolation", "isolation", "auto"),
                          python=_python(given.get("python"), run, cfg.root),
                          env_allow=tuple(given.get("allow_env") or ()) + tuple(run.get("allow-env", ())),
@@ -114,7 +138,7 @@ def cli() -> None:
 
 
 def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: bool, fmt: str,
-             jobs: int | None = None, shard: str | None = None) -> int:
+             jobs: int | None = None, shard: str | None = None, verbose: bool = False) -> int:
     from gradfix.scan import default_jobs, in_shard, parse_shard, run_all
     from gradfix.scan import runner_for as scan_runner
 
@@ -125,15 +149,18 @@ def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: b
 
     work = functools.partial(examine, options=options, write=False)
     bar = _progress_bar() if len(targets) > 1 else None
-    outcomes = run_all(targets, options, work, jobs or default_jobs(), bar) if targets else []
+    watch = _run_status() if len(targets) == 1 else None
+    outcomes = run_all(targets, options, work, jobs or default_jobs(), bar, watch) if targets else []
     if apply:  # fixes that share a file are verified together, then written (examine.finish)
-        outcomes = finish(outcomes, functools.partial(scan_runner, options), options, write=not dry_run)
+        outcomes = finish(outcomes, functools.partial(scan_runner, options), options, write=not dry_run,
+                          on_write=_WRITTEN.append)
     named = {Path(p).resolve() for p in paths if not Path(p).is_dir()}
     outcomes = [skip_if_found(o, named) for o in outcomes]
-    if bar:
+    if bar or watch:
         click.echo("\r\033[K", nl=False, err=True)
+    mode = "dry-run" if dry_run else "apply" if apply else "check"
     if fmt == "json":
-        click.echo(to_json(outcomes))
+        click.echo(to_json(outcomes, mode))
     elif fmt == "sarif":
         from gradfix.sarif import to_sarif
 
@@ -144,8 +171,19 @@ def _examine(paths: Sequence[Path], options: RunOptions, apply: bool, dry_run: b
         click.echo(to_github(outcomes), nl=False)
         click.echo(summary(outcomes, apply and not dry_run), err=True)
     else:
-        _print_text(outcomes, apply, dry_run, options.unsafe_fixes)
+        _print_text(outcomes, apply, dry_run, options.unsafe_fixes, verbose)
     return _exit_code(outcomes, apply, dry_run)
+
+
+def _run_status():
+    """For a single file on a terminal: a runner wrapper that shows each run on one line
+    (progress_view); None when stderr is not a terminal."""
+    if not click.get_text_stream("stderr").isatty():
+        return None
+    from gradfix.progress_view import Watched, terminal_line
+
+    show = terminal_line(lambda text: click.echo(text, nl=False, err=True))
+    return lambda runner: Watched(runner, show)
 
 
 def _progress_bar():
@@ -162,16 +200,16 @@ def _progress_bar():
     return show
 
 
-def _print_text(outcomes: Sequence[Outcome], apply: bool, dry_run: bool, unsafe: bool) -> None:
+def _print_text(outcomes: Sequence[Outcome], apply: bool, dry_run: bool, unsafe: bool, verbose: bool = False) -> None:
     diag = click.get_text_stream("stderr") if dry_run else click.get_text_stream("stdout")
     for outcome in outcomes:
-        for line in text_lines(outcome, dry_run, unsafe):
-            click.echo(line, file=diag if not line.startswith("error:") else sys.stderr)
+        for line in text_lines(outcome, dry_run, unsafe, verbose):
+            click.echo(line, file=sys.stderr if isinstance(outcome, Failed) else diag)
         if dry_run and isinstance(outcome, Repaired):
             click.echo(proposal_diff(outcome.verdict.proposal), nl=False)
         if isinstance(outcome, Unrepaired) and outcome.suggestion is not None and (apply or dry_run):
             click.echo(proposal_diff(outcome.suggestion.proposal), nl=False, file=diag)
-    click.echo(summary(outcomes, apply and not dry_run), file=diag)
+    click.echo(summary(outcomes, apply and not dry_run, dry_run), file=diag)
 
 
 def _exit_code(outcomes: Sequence[Outcome], apply: bool, dry_run: bool) -> int:
@@ -186,17 +224,24 @@ def _exit_code(outcomes: Sequence[Outcome], apply: bool, dry_run: bool) -> int:
     return EXIT_OK
 
 
-@cli.command()
+class _ScriptCommand(click.Command):
+    """A command that runs scripts: its usage line ends with ``[-- ARGS]``."""
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        return [*super().collect_usage_pieces(ctx), "[-- ARGS]"]
+
+
+@cli.command(cls=_ScriptCommand, epilog=SCRIPT_ARGS_HELP.format(command="check"))
 @_run_options
 @_report_options
 @click.pass_context
-def check(ctx: click.Context, paths, fmt, shard, **given) -> None:
+def check(ctx: click.Context, paths, fmt, shard, verbose, **given) -> None:
     """Run each training step once and explain every missing gradient."""
     paths, options, jobs = _settings(ctx, paths, **given)
-    ctx.exit(_examine(paths, options, apply=False, dry_run=False, fmt=fmt, jobs=jobs, shard=shard))
+    ctx.exit(_examine(paths, options, apply=False, dry_run=False, fmt=fmt, jobs=jobs, shard=shard, verbose=verbose))
 
 
-@cli.command()
+@cli.command(cls=_ScriptCommand, epilog=SCRIPT_ARGS_HELP.format(command="apply"))
 @_run_options
 @_report_options
 @click.option("--dry-run", is_flag=True, help="Print the verified diff instead of writing it (for a notebook: "
@@ -205,14 +250,15 @@ def check(ctx: click.Context, paths, fmt, shard, **given) -> None:
 @click.option("--interactive", "-i", is_flag=True, help="Show each verified fix (diff, diagnosis, evidence) and "
                                                          "ask: [y]es / [n]o / [a]ll / [q]uit.")
 @click.pass_context
-def apply(ctx: click.Context, paths, fmt, shard, dry_run, interactive, **given) -> None:
+def apply(ctx: click.Context, paths, fmt, shard, dry_run, interactive, verbose, **given) -> None:
     """Write the smallest verified fix for every missing gradient."""
     paths, options, jobs = _settings(ctx, paths, **given)
     if interactive:
         if dry_run or fmt != "text":
             raise click.UsageError("--interactive cannot be combined with --dry-run or --format")
-        ctx.exit(_interactive(paths, options, shard))
-    ctx.exit(_examine(paths, options, apply=True, dry_run=dry_run, fmt=fmt, jobs=jobs, shard=shard))
+        ctx.exit(_interactive(paths, options, shard, verbose))
+    ctx.exit(_examine(paths, options, apply=True, dry_run=dry_run, fmt=fmt, jobs=jobs, shard=shard,
+                      verbose=verbose))
 
 
 def _color() -> bool:
@@ -235,12 +281,27 @@ def _write(outcome: Repaired) -> Outcome:
     from gradfix.pipeline import write_fix
 
     try:
-        return write_fix(outcome)
+        written = write_fix(outcome)
     except GradfixError as exc:
         return Failed(outcome.path, str(exc), outcome.probe)
+    _WRITTEN.extend(p.path for p in written.verdict.proposal.patches)
+    return written
 
 
-def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None) -> int:
+# files written by this command so far: what Ctrl-C reports (see main)
+_WRITTEN: list[Path] = []
+
+
+def _interrupted(what: str) -> str:
+    """``error: interrupted; wrote a.py, b.py before that`` — what is on disk after a Ctrl-C."""
+    from gradfix.diff import display_path
+
+    names = list(dict.fromkeys(display_path(Path(p)) for p in _WRITTEN))
+    done = f"already wrote {', '.join(names)} (each file whole)" if names else "nothing was written"
+    return f"error: {what}; {done}"
+
+
+def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None, verbose: bool = False) -> int:
     from gradfix.review import ALL, NO, QUIT, YES, evidence_lines, review
     from gradfix.scan import in_shard, parse_shard, runner_for
 
@@ -250,13 +311,18 @@ def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None) 
     color = _color()
 
     def ask(outcome: Repaired) -> str:
-        for line in text_lines(outcome, True, options.unsafe_fixes):
+        for line in text_lines(outcome, True, options.unsafe_fixes, verbose):
             click.echo(click.style(line, fg="yellow") if color else line)
+        unsafe = outcome.verdict.proposal.safety.value == "unsafe"
+        if unsafe:
+            warning = (f"unsafe fix: {outcome.verdict.proposal.label} changes values (verified: every variable "
+                       f"gets a gradient, but the loss may differ); review it before accepting")
+            click.echo(click.style(warning, fg="red", bold=True) if color else warning)
         click.echo(_colored_diff(proposal_diff(outcome.verdict.proposal), color), nl=False)
-        for line in evidence_lines(outcome):
+        for line in evidence_lines(outcome, verbose):
             click.echo(line)
         try:
-            answer = click.prompt("Apply this fix? [y]es / [n]o / [a]ll / [q]uit",
+            answer = click.prompt(f"Apply this {'UNSAFE ' if unsafe else ''}fix? [y]es / [n]o / [a]ll / [q]uit",
                                   type=click.Choice([YES, NO, ALL, QUIT]), show_choices=False)
             if not click.get_text_stream("stdin").isatty():
                 click.echo(answer)  # piped answers: keep the transcript readable
@@ -270,8 +336,8 @@ def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None) 
             click.echo(f"{'wrote' if outcome.written else 'skipped'} {outcome.verdict.proposal.label} "
                        f"for {outcome.path}")
         else:
-            for line in text_lines(outcome, False, options.unsafe_fixes):
-                click.echo(line, err=line.startswith("error:"))
+            for line in text_lines(outcome, False, options.unsafe_fixes, verbose):
+                click.echo(line, err=isinstance(outcome, Failed))
 
     with runner_for(options) as runner:
         outcomes = review(targets, lambda p: examine(p, runner, options, write=False),
@@ -397,6 +463,7 @@ def codemods(name: str | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (tests call this directly)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    _WRITTEN.clear()
     script_args: tuple[str, ...] = ()
     if "--" in args:
         cut = args.index("--")
@@ -409,13 +476,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except click.ClickException as exc:
         click.echo(f"error: {exc.format_message()}", err=True)
         return EXIT_ERROR
-    except click.exceptions.Abort:
-        click.echo("error: aborted", err=True)
+    except click.exceptions.Abort as exc:
+        click.echo(_interrupted("interrupted" if isinstance(exc.__context__, KeyboardInterrupt) else "aborted"),
+                   err=True)
         return EXIT_ERROR
     except GradfixError as exc:
         click.echo(f"error: {exc}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
-        click.echo("error: interrupted", err=True)
+        click.echo(_interrupted("interrupted"), err=True)
         return 130
     return rc if isinstance(rc, int) else EXIT_OK

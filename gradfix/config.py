@@ -10,6 +10,7 @@ the key, never a silent fallback::
     device = "cpu"
     unsafe-fixes = false
     args = ["--epochs", "1"]    # passed to every script
+    script-args = {"tools/eval.py" = ["--steps", "2"]}  # per script (relative paths); wins over args
     allow-env = ["WANDB_MODE"]  # credential-like variables the scripts may see after all
 
     [tool.gradfix.bot]
@@ -53,6 +54,10 @@ def _strings(v: Any) -> bool:
     return isinstance(v, list) and all(isinstance(s, str) for s in v)
 
 
+def _args_table(v: Any) -> bool:
+    return isinstance(v, dict) and all(isinstance(k, str) and k and _strings(a) for k, a in v.items())
+
+
 def _string(v: Any) -> bool:
     return isinstance(v, str) and v != ""
 
@@ -67,6 +72,7 @@ RUN_KEYS: dict[str, tuple[Callable[[Any], bool], str]] = {
     "jobs": (lambda v: _count(v) and v >= 1, "a whole number >= 1"),
     "unsafe-fixes": (lambda v: isinstance(v, bool), "true or false"),
     "args": (_strings, "a list of strings"),
+    "script-args": (_args_table, 'a table of script paths to lists of strings, e.g. {"train.py" = ["--epochs", "1"]}'),
     "allow-env": (_strings, "a list of environment variable names"),
     "memory-limit": (lambda v: _count(v) and v >= 64, "a whole number of MiB >= 64"),
     "max-processes": (lambda v: _count(v) and v >= 1, "a whole number >= 1"),
@@ -86,6 +92,11 @@ class Config:
     root: Path | None = None
     run: Mapping[str, Any] = field(default_factory=dict)
     bot: Mapping[str, Any] = field(default_factory=dict)
+
+    def script_args(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """``script-args``: (resolved path, arguments) for each script named, relative to ``root``."""
+        table = self.run.get("script-args", {})
+        return tuple((str((self.root / p if self.root else Path(p)).resolve()), tuple(a)) for p, a in table.items())
 
     def paths(self) -> list[Path]:
         assert self.root is not None or not self.run.get("paths")

@@ -20,6 +20,7 @@ from gradfix.analysis.bindings import assignments, binds, definition_line
 from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import Flow, analyse
 from gradfix.analysis.nodes import calls_in, walk
+from gradfix.group import full_name
 from gradfix.types import Cause, Finding, GradientCall, ProbeResult, SourceRecord
 from gradfix.unwatched import no_variables, unwatched_variable
 
@@ -259,5 +260,5 @@ def diagnose(probe: ProbeResult, texts: Mapping[Path, str]) -> tuple[Finding, ..
             reported.add(key)
             cause, message, line, where = _explain(ctx, call, index, src)
             cause_path = str(where) if where and where != Path(call.path).resolve() else None
-            findings.append(Finding(call.path, call.line, src.name, cause, message, line, cause_path))
+            findings.append(Finding(call.path, call.line, full_name(src), cause, message, line, cause_path))
     return tuple(findings)

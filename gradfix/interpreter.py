@@ -52,16 +52,39 @@ def default_python(cwd: Path | None = None, environ: Mapping[str, str] | None = 
     return next((p for p in found if has_tensorflow(p)), found[0])
 
 
-def checked_python(python: str) -> str:
-    """``python`` if it names a runnable file; RunnerError with one clear line otherwise."""
+def checked_python(python: str, label: str | None = None) -> str:
+    """``python`` if it names a runnable file; RunnerError with one clear line otherwise, naming
+    where the value came from (``label``; default ``--python PATH``)."""
+    origin = label or f"--python {python}"
     path = Path(python).expanduser()
     if not path.exists():
-        raise RunnerError(f"--python {python}: no such interpreter")
+        raise RunnerError(f"{origin}: no such interpreter")
     if path.is_dir():
         found = _python_in(path)
         if found is None:
-            raise RunnerError(f"--python {python}: a folder without bin/python (name the interpreter or a venv)")
+            raise RunnerError(f"{origin}: a folder without bin/python (name the interpreter or a venv)")
         path = found
     if not os.access(path, os.X_OK):
-        raise RunnerError(f"--python {python}: not executable")
+        raise RunnerError(f"{origin}: not executable")
     return str(path)
+
+
+def missing_modules(python: str, names: tuple[str, ...] = ("tensorflow", "numpy")) -> tuple[str, ...]:
+    """Which of ``names`` ``python`` cannot find (without importing them: ~30 ms); () when it
+    cannot be asked (the run then reports what happens)."""
+    code = ("import importlib.util, sys; print(' '.join(n for n in sys.argv[1:] "
+            "if importlib.util.find_spec(n) is None))")
+    try:
+        done = subprocess.run([python, "-c", code, *names], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return ()
+    return tuple(done.stdout.split()) if done.returncode == 0 else ()
+
+
+def require_numpy(python: str, origin: str) -> None:
+    """RunnerError when ``python`` has TensorFlow but not NumPy, which TensorFlow cannot import
+    without (said as that, not as "cannot import TensorFlow (No module named 'numpy')")."""
+    missing = missing_modules(python)
+    if "numpy" in missing and "tensorflow" not in missing:
+        raise RunnerError(f"{python} ({origin}) has TensorFlow but not NumPy, which TensorFlow needs: "
+                          f"install numpy there (`{python} -m pip install numpy`)")

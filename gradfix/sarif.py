@@ -1,8 +1,10 @@
 """SARIF 2.1.0 for code scanning (GitHub, IDE viewers). Pure: outcomes in, JSON text out.
 
-One run; one rule per cause word (plus ``zero_gradient``). Each missing gradient is a result at its
-``tape.gradient`` call, with the cause's line as a related location and a fingerprint that survives
-edits elsewhere in the file (it hashes path, variable and cause, not the line). A verified fix is a
+One run; one rule per cause word (plus ``zero_gradient``). Each cause of missing gradients is a
+result at its ``tape.gradient`` call (the variables it covers in ``properties.variables``: 60
+variables of one model computed before the tape are one result, as in the text output), with the
+cause's line as a related location and a fingerprint that survives edits elsewhere in the file (it
+hashes path, variable — or the variables' common owner — and cause, not the line). A verified fix is a
 SARIF ``fix`` whose replacements, applied to the file as gradfix read it, give the patched file
 exactly. A file gradfix could not run is a tool execution notification, not a result: it says
 nothing about the code's gradients, and code scanning would otherwise keep it as an alert.
@@ -21,7 +23,8 @@ from urllib.parse import quote
 
 from gradfix import __version__
 from gradfix.diff import display_path
-from gradfix.emit import STATUS, finding_line, text_lines
+from gradfix.emit import STATUS, SUPPRESSED, finding_line, fix_tail, group_line
+from gradfix.group import Group, group
 from gradfix.types import (
     Cause,
     Failed,
@@ -126,19 +129,27 @@ class ZeroGradient(NamedTuple):
 
 def finding_messages(outcome: Outcome, root: Path | None = None) -> list[tuple[Finding, str, bool]]:
     """``(finding, message, suppressed)`` for each finding of ``outcome``. The message is the text
-    output's line (``emit.text_lines``) less its ``path:line:`` prefix (less only ``path:`` in a
-    notebook: ``cell 4:line 2: ...``), so every format says the same words; its tail is read from
-    that line, so how a fix is described lives in one place."""
-    lines = iter(text_lines(outcome))
-    out = []
+    output's words for that one variable (``emit.finding_line``) less its ``path:line:`` prefix (less
+    only ``path:`` in a notebook: ``cell 4:line 2: ...``), so every format says the same words."""
+    tail = fix_tail(outcome)
     pairs = [(f, False) for f in getattr(outcome, "findings", ())]
     pairs += [(f, True) for f in getattr(outcome, "suppressed", ())]
-    for finding, suppressed in pairs:
-        head = finding_line(finding, "")
-        tail = next(line for line in lines if line.startswith(head))[len(head):]
-        rest = finding_line(finding, tail, root)[len(display_path(Path(finding.path), root)) + 1:]
-        out.append((finding, rest if _cell(finding) is not None else rest.split(": ", 1)[1], suppressed))
+    return [(f, _strip(f, finding_line(f, SUPPRESSED if quiet else tail, root), root), quiet) for f, quiet in pairs]
+
+
+def group_messages(outcome: Outcome, root: Path | None = None) -> list[tuple[Group, str, bool]]:
+    """``(group, message, suppressed)``: one per cause, as the text output's lines (``emit.group_line``)."""
+    tail = fix_tail(outcome)
+    out = []
+    for quiet, findings in ((False, getattr(outcome, "findings", ())), (True, getattr(outcome, "suppressed", ()))):
+        for g in group(findings):
+            out.append((g, _strip(g.first, group_line(g, SUPPRESSED if quiet else tail, root), root), quiet))
     return out
+
+
+def _strip(finding: Finding, line: str, root: Path | None) -> str:
+    rest = line[len(display_path(Path(finding.path), root)) + 1:]
+    return rest if _cell(finding) is not None else rest.split(": ", 1)[1]
 
 
 def zero_gradients(outcome: Outcome) -> list[ZeroGradient]:
@@ -289,20 +300,23 @@ def _results(outcome: Outcome, root: Path, seen: dict[tuple, int]) -> list[dict]
     out = []
     verdict = pending_fix(outcome)
     fix = _fix(outcome, verdict, root) if verdict is not None else None
-    for finding, message, suppressed in finding_messages(outcome, root):
+    for g, message, suppressed in group_messages(outcome, root):
+        finding = g.first
         result: dict = {"ruleId": finding.cause.value, "ruleIndex": RULE_IDS.index(finding.cause.value),
                         "level": "error", "message": {"text": message},
                         "locations": [_location(finding.path, finding.line, root, _cell(finding))]}
-        result["partialFingerprints"] = _fingerprint(result, finding.variable, seen)
+        anchor = finding.variable if len(g.findings) == 1 else g.owner or g.label
+        result["partialFingerprints"] = _fingerprint(result, anchor, seen)
         if finding.cause_line is not None:
+            verb = "has" if len(g.findings) == 1 else "have"
             result["relatedLocations"] = [_location(
                 finding.cause_path or finding.path, finding.cause_line, root, _cell(finding, "cause_"), id=1,
-                message={"text": f"why {finding.variable} has no gradient: {finding.message}"})]
+                message={"text": f"why {g.label} {verb} no gradient: {finding.message}"})]
         if suppressed:
             result["suppressions"] = [{"kind": "inSource", "justification": "# gradfix: ignore"}]
         elif fix is not None:
             result["fixes"] = [fix]
-        result["properties"] = {"variable": finding.variable, "status": STATUS[type(outcome)]}
+        result["properties"] = {"variable": anchor, "variables": list(g.variables), "status": STATUS[type(outcome)]}
         out.append(result)
     for zero in zero_gradients(outcome):
         result = {"ruleId": ZERO_GRADIENT, "ruleIndex": RULE_IDS.index(ZERO_GRADIENT), "level": "warning",

@@ -47,16 +47,16 @@ def in_shard(path: Path, shard: tuple[int, int], root: Path | None = None) -> bo
 
 
 def run_all(targets: Sequence[Path], options: RunOptions, work: Work, jobs: int,
-            progress: Progress | None = None) -> list[Outcome]:
+            progress: Progress | None = None, watch: Callable[[Runner], Runner] | None = None) -> list[Outcome]:
     """Run ``work(path, runner)`` for every target on ``jobs`` workers; outcomes in target order.
 
     One worker runs in this process; several are separate processes (static analysis holds the
     GIL, so threads would queue behind each other), each owning one Runner and so one TensorFlow
     import. A problem with one file is that file's Failed outcome; a problem with the interpreter
-    (RunnerError) stops the run."""
+    (RunnerError) stops the run. ``watch`` wraps the runner of a run in this process (progress_view)."""
     jobs = max(1, min(jobs, len(targets)))
     if jobs == 1 or not hasattr(os, "fork"):
-        return _serial(targets, options, work, progress)
+        return _serial(targets, options, work, progress, watch)
     results: list[Outcome | None] = [None] * len(targets)
     context = multiprocessing.get_context("fork")
     threads = max(1, default_jobs() // jobs)
@@ -76,9 +76,11 @@ def run_all(targets: Sequence[Path], options: RunOptions, work: Work, jobs: int,
     return [r for r in results if r is not None]
 
 
-def _serial(targets: Sequence[Path], options: RunOptions, work: Work, progress: Progress | None) -> list[Outcome]:
+def _serial(targets: Sequence[Path], options: RunOptions, work: Work, progress: Progress | None,
+            watch: Callable[[Runner], Runner] | None = None) -> list[Outcome]:
     out = []
     with runner_for(options) as runner:
+        runner = watch(runner) if watch else runner
         for done, path in enumerate(targets, 1):
             out.append(_guarded(work, path, runner))
             if progress:

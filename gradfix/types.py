@@ -283,3 +283,13 @@ class RunOptions:
     max_processes: Optional[int] = None  # processes the script may run at once (None: 256)
     command: Optional[str] = None  # --run: reproduce through this command instead of running PATH
     extra: dict = field(default_factory=dict)
+    # [tool.gradfix.script-args]: (resolved script path, its arguments), used where no `-- ARGS` is given
+    script_args_for: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def for_script(self, path: Path) -> "RunOptions":
+        """These options with the arguments configured for ``path``, if any."""
+        from dataclasses import replace
+
+        key = str(Path(path).resolve())
+        args = next((a for p, a in self.script_args_for if p == key), None)
+        return self if args is None else replace(self, script_args=args)

@@ -36,7 +36,7 @@ def test_yes_and_no_per_fix(tmp_path):
     assert run.returncode == 1, run.stderr  # a.py's fault remains
     assert a.read_bytes() == SEED1.read_bytes() and b.read_bytes() != SEED2.read_bytes()
     assert run.stdout.count("Apply this fix?") == 2
-    assert "a.py:10  w: gradient None -> 8" in run.stdout and "loss: 4.0 -> 4.0" in run.stdout
+    assert "a.py:10 (step 1)  w: gradient None -> 8" in run.stdout and "loss: 4.0 -> 4.0" in run.stdout
     assert "skipped hoist-into-tape for a.py" in run.stdout and "wrote hoist-into-tape+numpy-to-tf for b.py" in run.stdout
     assert "\x1b[" not in run.stdout  # not a terminal: no colours
 
