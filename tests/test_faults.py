@@ -245,17 +245,20 @@ SECRETS = {
 
 
 def test_no_credential_reaches_the_program(tmp_path, monkeypatch):
-    dump = tmp_path / "environ.json"
-    path = _script(tmp_path / "project", f"import json, os\njson.dump(dict(os.environ), open({str(dump)!r}, 'w'))\n"
+    """The environment is an allow-list (plus --allow-env), and what passes it is scrubbed too."""
+    path = _script(tmp_path / "project", "import json, os\nprint('ENVIRON', json.dumps(dict(os.environ)))\n"
                    + HEALTHY_STEP)
     for name, value in SECRETS.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("GRADFIX_TEST_HARMLESS", "1")
-    proc = run_cli("check", str(path))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    seen = json.loads(dump.read_text())
-    assert seen.get("GRADFIX_TEST_HARMLESS") == "1"
-    assert sorted(set(SECRETS) & set(seen)) == []
+    monkeypatch.setenv("GRADFIX_TEST_UNLISTED", "1")
+    monkeypatch.setenv("TF_GRADFIX_TEST_TOKEN", "tf-token")  # an allowed prefix, a credential's name
+    with Runner(isolation="spawn", env_allow=("GRADFIX_TEST_HARMLESS",)) as runner:
+        result = runner.run(path)
+    (line,) = [line for line in result.output.splitlines() if line.startswith("ENVIRON ")]
+    seen = json.loads(line[len("ENVIRON "):])
+    assert seen.get("GRADFIX_TEST_HARMLESS") == "1" and "GRADFIX_TEST_UNLISTED" not in seen
+    assert sorted({*SECRETS, "TF_GRADFIX_TEST_TOKEN"} & set(seen)) == []
     assert not [v for v in seen.values() if any(secret in v for secret in SECRETS.values())]
 
 

@@ -1,9 +1,16 @@
-"""The parent's side of a run: sandbox, zygote (or spawn), result."""
+"""The parent's side of a run: sandbox, zygote (or spawn), result.
+
+Every process that runs user code (the zygote, a spawned probe, a ``--run`` command) starts inside
+the bubblewrap sandbox where it is available (``bwrap.py``), with the runner's session folder as
+its only writable place. The parent enforces the deadline itself as well: a program that stops or
+kills its supervisor inside the sandbox is killed with the whole sandbox at ``timeout + grace``.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import select
 import shlex
 import signal
 import subprocess
@@ -14,6 +21,7 @@ import time
 from pathlib import Path
 
 from gradfix.errors import RunnerError
+from gradfix.runner import bwrap, supervise
 from gradfix.runner.env import scrubbed
 from gradfix.runner.gradfix_child import launch_argv, watch
 from gradfix.runner.protocol import parse_result
@@ -24,6 +32,8 @@ RUNNER_DIR = Path(__file__).resolve().parent
 DEFAULT_MAX_PROCESSES = 256
 MEMORY_SHARE = 0.75  # of physical memory, the default limit for one run's tree
 OUTPUT_LIMIT = 2 * (watch.HEAD_BYTES + watch.TAIL_BYTES)  # the zygote keeps less; a bound all the same
+GRACE_S = 5.0  # past its timeout, the zygote has this long (plus 10%) to answer before it is killed
+READY_S = 900.0  # importing TensorFlow (a first import on a cold disk can take minutes)
 
 
 def default_memory_limit_mb() -> int | None:
@@ -106,6 +116,35 @@ def _end_spawned(proc: subprocess.Popen, dog: watch.Watchdog) -> None:
     proc.wait()
 
 
+class _Lines:
+    """Lines from a pipe, each read under a deadline (the zygote may be stopped by its program)."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+
+    def read(self, seconds: float) -> bytes | None:
+        """The next line; b"" at end of file; None when none came in ``seconds``."""
+        end = time.monotonic() + seconds
+        while b"\n" not in self.buffer:
+            left = end - time.monotonic()
+            if left <= 0:
+                return None
+            ready, _, _ = select.select([self.fd], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.fd, 65536)
+            except OSError:
+                chunk = b""
+            if not chunk:
+                line, self.buffer = self.buffer, b""
+                return line
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return line + b"\n"
+
+
 def _inside(path: Path, folder: Path) -> bool:
     try:
         path.resolve().relative_to(folder)
@@ -122,7 +161,7 @@ class Runner:
                  seed: int = 0, eager: bool = True, env_allow: tuple[str, ...] = (),
                  threads: int | None = None, memory_limit_mb: int | None = None,
                  max_processes: int | None = None, command: str | None = None,
-                 command_cwd: Path | None = None) -> None:
+                 command_cwd: Path | None = None, network: bool = False, sandbox: str | None = None) -> None:
         if isolation not in ("auto", "fork", "spawn"):
             raise RunnerError(f"unknown isolation {isolation!r} (use auto, fork or spawn)")
         if isolation == "fork" and not hasattr(os, "fork"):
@@ -136,6 +175,15 @@ class Runner:
         self.memory_limit_mb = memory_limit_mb or default_memory_limit_mb()
         self.max_processes = max_processes or DEFAULT_MAX_PROCESSES
         self.env = scrubbed(allow=env_allow)
+        # sandbox: "bwrap" (required), "none" (the fallback), None (as GRADFIX_SANDBOX says)
+        if sandbox not in (None, "bwrap", "none"):
+            raise RunnerError(f"unknown sandbox {sandbox!r} (use bwrap or none)")
+        self.sandboxed = sandbox != "none" and bwrap.availability(sandbox).usable
+        self.network = network
+        if self.sandboxed:
+            self.env["TMPDIR"] = bwrap.PRIVATE_TMP
+        supervise.sweep_once()
+        self.session = self._new_session()  # every project copy of this runner lives in it
         if device == "cpu":
             self.env["CUDA_VISIBLE_DEVICES"] = "-1"
         if threads:  # several runners share the cores: TensorFlow's pools would fight otherwise
@@ -149,7 +197,24 @@ class Runner:
         self._zygote: subprocess.Popen | None = None
         self._pending: subprocess.Popen | None = None  # started, not yet known to be ready
         self._zygote_log = None
+        self._lines: _Lines | None = None
         self.runs = 0
+
+    @staticmethod
+    def _new_session() -> Path:
+        session = supervise.new_session()
+        supervise.guard_dir(session)
+        return session
+
+    def _argv(self, argv: list[str], cwd: str) -> list[str]:
+        """``argv`` as it starts: inside the sandbox where there is one."""
+        if not self.sandboxed:
+            return argv
+        return bwrap.wrap(argv, writable=[str(self.session)], cwd=cwd, network=self.network, device=self.device)
+
+    def _read_only(self, path: str) -> bool:
+        """Whether the program can reach the real ``path`` only for reading (inside the sandbox)."""
+        return self.sandboxed and not bwrap.hidden(path)
 
     # ------------------------------------------------------------------ zygote
     def warm(self) -> None:
@@ -157,46 +222,66 @@ class Runner:
         run waits for it to be ready."""
         if self.isolation == "fork" and self.command is None and self._pending is None and self._zygote is None:
             self._zygote_log = tempfile.TemporaryFile()
+            argv = launch_argv(self.python, str(RUNNER_DIR), "zygote", self.device)
             try:
                 self._pending = subprocess.Popen(
-                    launch_argv(self.python, str(RUNNER_DIR), "zygote", self.device),
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._zygote_log,
-                    env=self.env, cwd=tempfile.gettempdir(), text=True, bufsize=1,
+                    self._argv(argv, str(self.session)), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                    stderr=self._zygote_log, env=self.env, cwd=self.session,
                 )
             except OSError as exc:
                 raise RunnerError(f"cannot start {self.python}: {exc.strerror}") from exc
+            supervise.guard_pid(self._pending.pid)
+            self._lines = _Lines(self._pending.stdout.fileno())
 
     def _start_zygote(self) -> subprocess.Popen:
         if self._zygote is not None and self._zygote.poll() is None:
             return self._zygote
         if self._zygote is not None:  # it died between runs: start afresh
-            self.close()
+            self._stop_zygote()
         self.warm()
         proc, self._pending = self._pending, None
-        hello = proc.stdout.readline()
+        self._zygote = proc
+        hello = self._lines.read(READY_S) or b""
         try:
             ready = json.loads(hello) if hello else {"ready": False, "error": "exited"}
         except json.JSONDecodeError:
-            ready = {"ready": False, "error": hello.strip()[:200]}
+            ready = {"ready": False, "error": hello.decode(errors="replace").strip()[:200]}
         if not ready.get("ready"):
-            proc.kill()
-            proc.wait()
-            raise RunnerError(f"{self.python} cannot import TensorFlow ({ready.get('error')})")
-        self._zygote = proc
+            said = self._zygote_said() if ready.get("error") == "exited" else ""
+            self._stop_zygote()
+            raise RunnerError(f"{self.python} cannot import TensorFlow ({said or ready.get('error')})")
         return proc
 
+    def _zygote_said(self) -> str:
+        """The last line the zygote wrote to stderr (why it could not start: bwrap's words too)."""
+        try:
+            self._zygote_log.seek(0)
+            words = self._zygote_log.read()[-4096:].decode(errors="replace").strip().splitlines()
+        except (OSError, AttributeError):
+            return ""
+        return words[-1][:200] if words else ""
+
     def _via_zygote(self, request: dict) -> dict:
+        """The zygote's answer; where it does not come in time (the program stopped or killed its
+        supervisor, which shares its sandbox), the zygote and everything below it are killed here."""
         proc = self._start_zygote()
         try:
-            proc.stdin.write(json.dumps(request) + "\n")
+            proc.stdin.write(json.dumps(request).encode() + b"\n")
             proc.stdin.flush()
-            line = proc.stdout.readline()
+            line = self._lines.read(request["timeout"] * 1.1 + GRACE_S)
         except (BrokenPipeError, OSError):
-            line = ""
+            line = b""
+        if line is None:
+            self._stop_zygote()
+            return {"status": "timeout", "exit_code": None, "signal": watch.KILL}
         if not line:
-            self.close()
+            self._stop_zygote()
             return {"status": "crashed", "signal": None}
-        return json.loads(line)
+        try:
+            return json.loads(line)
+        except json.JSONDecodeError:  # the protocol is the zygote's; a broken line is a dead zygote
+            self._stop_zygote()
+            return {"status": "crashed", "signal": None}
 
     # ------------------------------------------------------------------ spawn
     def _via_spawn(self, request: dict, workdir: Path) -> dict:
@@ -206,7 +291,7 @@ class Runner:
         req_path.write_text(json.dumps(request), encoding="utf-8")
         try:
             proc = subprocess.Popen(
-                launch_argv(self.python, str(RUNNER_DIR), "probe", str(req_path)),
+                self._argv(launch_argv(self.python, str(RUNNER_DIR), "probe", str(req_path)), request["cwd"]),
                 stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                 env=self.env, cwd=request["cwd"], start_new_session=True,
             )
@@ -225,7 +310,8 @@ class Runner:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (boot, env.get("PYTHONPATH")) if p)
         env.update(GRADFIX_INJECT=str(req_path), GRADFIX_CHILD_DIR=str(RUNNER_DIR))
         try:
-            proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            proc = subprocess.Popen(self._argv(self.command, request["cwd"]), stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, env=env, cwd=request["cwd"], start_new_session=True)
         except OSError as exc:
             raise RunnerError(f"--run: cannot start {self.command[0]!r} ({exc.strerror})") from exc
@@ -246,7 +332,10 @@ class Runner:
         script = Path(script).resolve()
         project = self.command_cwd if self.command else (project or script.parent).resolve()
         started = time.monotonic()
-        with Sandbox(project, patches) as box:
+        if not self.session.exists():  # closed before: a fresh session (the zygote restarts with it)
+            self._stop_zygote()
+            self.session = self._new_session()
+        with Sandbox(project, patches, parent=self.session, read_only=self._read_only) as box:
             request = {
                 "script": str(box.place(script)),
                 "args": list(args),
@@ -293,6 +382,11 @@ class Runner:
             return parse_result(raw, box.unplace, output)
 
     def close(self) -> None:
+        """End the zygote and remove the session folder (a later run starts both afresh)."""
+        self._stop_zygote()
+        self._remove_session()
+
+    def _stop_zygote(self) -> None:
         if self._pending is not None:
             self._zygote, self._pending = self._pending, None
         proc, self._zygote = self._zygote, None
@@ -300,20 +394,34 @@ class Runner:
             # Between runs the zygote holds nothing worth a graceful exit, and TensorFlow's own
             # teardown costs most of a second: end it at once. A run cut short (gradfix interrupted)
             # dies first, while the zygote still holds its orphans.
-            watch.kill_tree(proc.pid, own=False)
+            supervise.kill_below(proc.pid)
             proc.kill()
             proc.wait()
+            supervise.release_pid(proc.pid)
             for stream in (proc.stdin, proc.stdout):
                 try:
                     stream.close()
                 except OSError:
                     pass
+        self._lines = None
         if self._zygote_log is not None:
             self._zygote_log.close()
             self._zygote_log = None
+
+    def _remove_session(self) -> None:
+        if self.session.exists():
+            supervise.remove(self.session)
+        supervise.release_dir(self.session)
 
     def __enter__(self) -> "Runner":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def __del__(self) -> None:
+        try:
+            if getattr(self, "session", None) is not None and self.session.exists():
+                supervise.remove(self.session)
+        except Exception:  # interpreter teardown: the janitor removes it
+            pass

@@ -1,9 +1,12 @@
 """A throw-away copy of the user's project folder for one run.
 
-The user's working tree is never touched: the program runs in the copy, candidates are written into
-the copy, and whatever the program writes is deleted with it. Big files are cloned where the
-filesystem can, else linked and copied on the program's first write; links into the project point
-into the copy.
+The program runs in the copy, candidates are written into the copy, and whatever the program writes
+is deleted with it. Big files (over 16 MiB) are cloned where the filesystem can; else, inside the
+bubblewrap sandbox, they are symbolic links to the user's file *on a read-only mount* (a write
+through one fails with EROFS, a Python-level write gets a private copy first: ``guard_links`` in the
+probe), and outside it, or where the sandbox hides the original (under the host's /tmp), they are
+copied. The program is never given a path that lets it write the user's inode. Links into the
+project point into the copy.
 """
 
 from __future__ import annotations
@@ -12,11 +15,12 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".mypy_cache",
              ".pytest_cache", ".ruff_cache", ".tox"}
-LINK_ABOVE_BYTES = 16 * 1024 * 1024  # big data files are cloned or linked, not copied
+LINK_ABOVE_BYTES = 16 * 1024 * 1024  # big data files are cloned or linked read-only, not copied
 FICLONE = 0x40049409  # Linux ioctl: a copy-on-write clone (btrfs, XFS, bcachefs)
 
 
@@ -40,20 +44,28 @@ def _clone(src: str, dst: Path) -> bool:
 class Sandbox:
     """``root`` is a copy of ``project``; ``place(path)`` maps a user path into the copy.
 
-    ``linked`` lists the big files that are symbolic links to the user's own files (where the
-    filesystem cannot clone them): the probe swaps such a link for a private copy the first time
-    the program writes to it (see ``guard_links`` in the probe)."""
+    ``parent``: the folder the copy is made in (the runner's session folder). ``read_only(path)``
+    tells whether a real path is reachable *read-only* by the program (inside the bubblewrap
+    sandbox); only such big files may be linked instead of copied. ``linked`` lists those links."""
 
-    def __init__(self, project: Path, patches: dict[Path, bytes] | None = None) -> None:
+    def __init__(self, project: Path, patches: dict[Path, bytes] | None = None, parent: Path | None = None,
+                 read_only: Callable[[str], bool] | None = None) -> None:
         self.project = project.resolve()
-        self.base = Path(tempfile.mkdtemp(prefix="gradfix-"))
+        self.base = Path(tempfile.mkdtemp(prefix="run-" if parent else "gradfix-", dir=parent))
         self.root = self.base / "project"
         self.linked: list[str] = []
-        self._copy(self.project, self.root)
-        for path, data in (patches or {}).items():
-            placed = self.place(path)
-            placed.parent.mkdir(parents=True, exist_ok=True)
-            placed.write_bytes(data)
+        self._read_only = read_only or (lambda path: False)
+        try:
+            self._copy(self.project, self.root)
+            for path, data in (patches or {}).items():
+                placed = self.place(path)
+                placed.parent.mkdir(parents=True, exist_ok=True)
+                if placed.is_symlink():  # a patched big file: never write through a link
+                    placed.unlink()
+                placed.write_bytes(data)
+        except BaseException:
+            self.close()
+            raise
 
     def _copy(self, src: Path, dst: Path) -> None:
         dst.mkdir(parents=True, exist_ok=True)
@@ -64,11 +76,16 @@ class Sandbox:
                     if entry.name not in SKIP_DIRS:
                         self._copy(Path(entry.path), target)
                 elif entry.is_file(follow_symlinks=False):
-                    if entry.stat().st_size <= LINK_ABOVE_BYTES:
-                        shutil.copy2(entry.path, target)
-                    elif not _clone(entry.path, target):
-                        os.symlink(os.path.realpath(entry.path), target)
+                    if entry.stat().st_size <= LINK_ABOVE_BYTES or _clone(entry.path, target):
+                        if not target.exists():
+                            shutil.copy2(entry.path, target)
+                        continue
+                    real = os.path.realpath(entry.path)
+                    if self._read_only(real):
+                        os.symlink(real, target)
                         self.linked.append(str(target))
+                    else:
+                        shutil.copy2(entry.path, target)
                 elif entry.is_symlink():
                     with contextlib.suppress(OSError):
                         os.symlink(self._relink(os.readlink(entry.path)), target)

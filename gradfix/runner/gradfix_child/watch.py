@@ -23,6 +23,7 @@ READ_CHUNK = 64 * 1024
 DRAIN_BUDGET = 1024 * 1024  # per wake-up, so that a flood of output cannot starve the watchdog
 MIB = 1024 * 1024
 THREADS_PER_PROCESS = 64  # RLIMIT_NPROC counts threads: the backstop leaves TensorFlow's pools room
+EXACT_BUDGET_S = 0.1  # per look, for splitting shared pages exactly (see Watchdog._memory)
 PR_SET_CHILD_SUBREAPER = 36
 PROC = "/proc"
 PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
@@ -235,7 +236,16 @@ class Watchdog:
         used = sum(private_bytes(pid) for pid in alive) - self.baseline
         if used <= self.memory_limit_mb * MIB or not _kernel_splits_shares():
             return used
-        return sum(_proportional_anon(pid) for pid in {*alive, self.root}) - self.baseline
+        # The exact sum walks page tables (tens of ms for a process holding TensorFlow): within a
+        # time budget per look, so that a fork bomb cannot stall the watchdog; what it could not
+        # measure in time counts as nothing this time (the process count is checked first).
+        end = time.monotonic() + EXACT_BUDGET_S
+        exact = -self.baseline
+        for pid in {*alive, self.root}:
+            exact += _proportional_anon(pid)
+            if exact > self.memory_limit_mb * MIB or time.monotonic() > end:
+                break
+        return exact
 
 
 # ---------------------------------------------------------------- output

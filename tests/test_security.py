@@ -1,0 +1,205 @@
+"""The red-team report of December 2026 (shared/security/redteam-2026-12.md), one test per row, with
+real processes: the bubblewrap sandbox where it exists, and the documented fallback (no sandbox)
+showing which guarantees it loses. Rows that concern the bot, writes or analysis live beside
+their kind (test_bot_*.py, test_writes.py); this file holds the runs of hostile programs."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from gradfix.runner import Runner, bwrap, supervise
+from gradfix.runner.env import is_secret, scrubbed
+
+SANDBOX = bwrap.availability("auto").usable
+MODES = [pytest.param("bwrap", marks=pytest.mark.skipif(not SANDBOX, reason="bubblewrap unusable here")), "none"]
+SECRET = "ghp_RedTeamSecret0123456789abcdefABCDEF"
+BIG = 17 * 1024 * 1024  # over the 16 MiB above which files are linked or cloned
+
+STEP = """
+import tensorflow as tf
+w = tf.Variable(1.0)
+with tf.GradientTape() as tape:
+    loss = w * w
+print(tape.gradient(loss, w))
+"""
+
+# Every way the report found to reach the user's files, each attempt reported, never fatal.
+HOSTILE = """
+import ctypes, os, signal, subprocess, sys
+import h5py
+import tensorflow as tf
+
+def attempt(name, fn):
+    try:
+        fn()
+        print("DONE", name, flush=True)
+    except Exception as exc:
+        print("FAILED", name, type(exc).__name__, flush=True)
+
+outside, home_file, victim, gradfix_pid = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+real_project = os.path.dirname(victim)
+attempt("tf.io.write_file", lambda: tf.io.write_file("big.bin", "x"))
+attempt("gfile append", lambda: tf.io.gfile.GFile("big.bin", "a").write("x"))
+attempt("h5py", lambda: h5py.File("big.bin", "w").close())
+attempt("subprocess", lambda: subprocess.run(["sh", "-c", "echo x >> big.bin"], check=True))
+libc = ctypes.CDLL(None, use_errno=True)
+def native_truncate():
+    if libc.open(b"big.bin", os.O_WRONLY | os.O_TRUNC) < 0:
+        raise OSError(ctypes.get_errno(), "open")
+attempt("libc open", native_truncate)
+attempt("python append", lambda: open("big.bin", "a").write("x"))
+attempt("outside", lambda: open(outside, "w").write("x"))
+attempt("home", lambda: open(home_file, "w").write("x"))
+attempt("delete victim", lambda: os.unlink(victim))
+attempt("absolute into project", lambda: open(os.path.join(real_project, "absolute.txt"), "w").write("x"))
+attempt("via proc cwd", lambda: open(f"/proc/{gradfix_pid}/cwd/procwd.txt", "w").write("x"))
+attempt("link outside", lambda: open("linked_module.py", "a").write("# appended\\n"))
+attempt("signal gradfix", lambda: os.kill(gradfix_pid, signal.SIGSTOP))
+found = []
+for pid in os.listdir("/proc"):
+    try:
+        with open(f"/proc/{pid}/environ", "rb") as fh:
+            if b"RedTeamSecret" in fh.read():
+                found.append(pid)
+    except OSError:
+        pass
+print("ENVIRON", "leak" if found else "clean", flush=True)
+print("VISIBLE", ",".join(sorted(k for k in os.environ if k.startswith("RT_"))), flush=True)
+""" + STEP
+
+ROW_10B = {"RT_MY_DB_PASS": "hunter2", "RT_DB_PASS": "hunter2", "RT_PGPASS": "x", "RT_SSHPASS": "x",
+           "RT_BW_SESSION": "x", "RT_JWT": "x", "RT_CI_JOB_JWT": "x",
+           "RT_STORAGE_CONN": "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc==",
+           "RT_STRIPE_LIVE": "sk_live_" + "a" * 24, "RT_XNPM": "npm_" + "b" * 36,
+           "RT_SLACK_URL": "https://hooks.slack.com/services/T000/B000/XXXX",
+           "RT_TOKEN_VALUE": SECRET, "GITHUB_TOKEN": SECRET}
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def hostile_runs():
+    """The hostile program, run once in each mode, on a project outside the host's /tmp (there the
+    sandbox shows the user's files read-only rather than hiding them)."""
+    saved = {k: os.environ.get(k) for k in ROW_10B}
+    os.environ.update(ROW_10B)
+    top = Path(tempfile.mkdtemp(prefix="gradfix-security-", dir="/var/tmp" if os.path.isdir("/var/tmp") else None))
+    runs = {}
+    try:
+        for mode in ["bwrap", "none"] if SANDBOX else ["none"]:
+            base = top / mode
+            project, elsewhere, home = base / "project", base / "elsewhere", base / "home"
+            for folder in (project, elsewhere, home):
+                folder.mkdir(parents=True)
+            (project / "train.py").write_text(HOSTILE, encoding="utf-8")
+            (project / "big.bin").write_bytes(os.urandom(BIG))
+            (project / "victim.txt").write_text("keep me\n")
+            (elsewhere / "module.py").write_text("X = 1\n")
+            (project / "linked_module.py").symlink_to(elsewhere / "module.py")
+            before = {p.name: _digest(p) for p in project.iterdir() if p.is_file()}
+            # a stand-in for gradfix: same user, cwd in the project, the token in its environment
+            decoy = subprocess.Popen(["sleep", "120"], cwd=project, env={**os.environ, "RT_DECOY": SECRET})
+            try:
+                with Runner(isolation="fork", sandbox=mode) as runner:
+                    args = (str(elsewhere / "outside.txt"), str(home / "home.txt"), str(project / "victim.txt"),
+                            str(decoy.pid))
+                    result = runner.run(project / "train.py", args=args, timeout=60)
+                state = Path(f"/proc/{decoy.pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            finally:
+                decoy.kill()
+                decoy.wait()
+            runs[mode] = (result, project, elsewhere, home, before, state)
+        yield runs
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        shutil.rmtree(top, ignore_errors=True)
+
+
+def _done(result) -> set[str]:
+    return {line[len("DONE "):] for line in result.output.splitlines() if line.startswith("DONE ")}
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_row1_native_writes_never_reach_a_big_user_file(hostile_runs, mode):
+    result, project, _, _, before, _ = hostile_runs[mode]
+    assert result.gradient_calls, result.output  # the program ran to its gradient
+    assert _digest(project / "big.bin") == before["big.bin"], "the user's big file changed"
+    assert _digest(project / "train.py") == before["train.py"]
+    assert {"tf.io.write_file", "h5py", "libc open", "python append"} <= _done(result) or mode == "bwrap"
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_row8_writes_outside_the_copy(hostile_runs, mode):
+    """Sandbox: nothing outside the copy is writable. Fallback (documented): absolute paths,
+    the home folder and /proc/<gradfix>/cwd reach the real disk."""
+    result, project, elsewhere, home, _, _ = hostile_runs[mode]
+    done = _done(result)
+    reached = {"outside": (elsewhere / "outside.txt").exists(), "home": (home / "home.txt").exists(),
+               "victim": not (project / "victim.txt").exists(),
+               "absolute": (project / "absolute.txt").exists(), "procwd": (project / "procwd.txt").exists()}
+    if mode == "bwrap":
+        assert not any(reached.values()), reached
+        assert not {"outside", "home", "absolute into project", "via proc cwd"} & done
+    else:
+        assert all(reached.values()), reached
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_row9_a_link_leading_outside(hostile_runs, mode):
+    _, _, elsewhere, _, _, _ = hostile_runs[mode]
+    text = (elsewhere / "module.py").read_text()
+    if mode == "bwrap":
+        assert text == "X = 1\n"
+    else:  # documented: a link that leads outside the project is the user's own file
+        assert text.startswith("X = 1\n") and "# appended" in text
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_row2_no_proc_environ_holds_the_token(hostile_runs, mode):
+    """The program cannot read the token from any /proc/*/environ (its ancestors' included) in the
+    sandbox; the fallback hides it only from its own environment."""
+    result = hostile_runs[mode][0]
+    assert "ENVIRON clean" in result.output if mode == "bwrap" else "ENVIRON leak" in result.output
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_row10b_credentials_by_name_and_value(hostile_runs, mode):
+    result = hostile_runs[mode][0]
+    (visible,) = [line for line in result.output.splitlines() if line.startswith("VISIBLE")]
+    assert visible.strip() == "VISIBLE"  # none of RT_* (nor GITHUB_TOKEN) reached the program
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_the_program_cannot_signal_gradfix(hostile_runs, mode):
+    result, state = hostile_runs[mode][0], hostile_runs[mode][5]
+    if mode == "bwrap":
+        assert "signal gradfix" not in _done(result) and state != "T"
+    else:  # documented: the fallback shares gradfix's PID namespace and user
+        assert "signal gradfix" in _done(result) and state == "T"
+
+
+def test_row10b_patterns():
+    for name, value in ROW_10B.items():
+        assert is_secret(name, value), name
+    assert not is_secret("PASSAGE_COUNT", "3") and not is_secret("TF_NUM_THREADS", "2")
+    env = scrubbed({"PATH": "/bin", "DATA_DIR": "/d", "TF_NUM_THREADS": "2", "TF_API_TOKEN": "x"},
+                   allow=("DATA_*",))
+    assert env["DATA_DIR"] == "/d" and env["TF_NUM_THREADS"] == "2" and "TF_API_TOKEN" not in env
+    assert "DATA_DIR" not in scrubbed({"DATA_DIR": "/d"})  # an allow-list, not a deny-list
