@@ -16,6 +16,11 @@ The stop policy (``Progress.due``):
   for the quiet time (``VERIFY_QUIET_FACTOR`` times longer when verifying), the run stops;
 - never later than ``DEADLINE_SHARE`` of the run's timeout, so the result is written before the
   parent's deadline kills the run.
+
+Steps and quiet times are measured in the program's CPU time (``time.process_time``, all its
+threads), not in wall time: on a loaded machine a step and the gap after it stretch alike, so a
+later phase (a probe trained after pretraining) is not cut off because other processes slowed
+this one. The deadline is wall time.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ QUIET_MIN = 0.5
 QUIET_MAX = 5.0
 VERIFY_QUIET_FACTOR = 4.0
 DEADLINE_SHARE = 0.85
+IDLE_FACTOR = 8.0  # wall-time multiple of the quiet time after which a program using no CPU is stopped
 KEEP_IDENTITY = 4  # arrivals whose variables are kept alive (so that ids are not reused)
 
 
@@ -102,27 +108,31 @@ class Progress:
                  started: float | None = None) -> None:
         self.steps = max(1, steps)
         self.expect = expect
-        self.started = time.monotonic() if started is None else started
-        self.deadline = self.started + DEADLINE_SHARE * timeout
+        wall = time.monotonic() if started is None else started
+        self.deadline = wall + DEADLINE_SHARE * timeout
+        self.started = work_clock()
         self.sites: dict[tuple, Site] = {}
         self.last_new = self.started  # when the last new site appeared
         self.last_event = self.started  # the last arrival that brought a site nearer its goal
+        self.last_wall = wall  # wall time of the later of those two
         self.lock = threading.Lock()
         self.stops = True  # False: never due (the program runs to its end)
 
     def site(self, key: tuple, frames: list[dict]) -> Site:
         site = self.sites.get(key)
         if site is None:
-            now = time.monotonic()
+            now = work_clock()
             site = self.sites[key] = Site(frames, now)
             self.last_new = self.last_event = now
+            self.last_wall = time.monotonic()
         return site
 
     def arrive(self, site: Site) -> None:
-        now = time.monotonic()
+        now = work_clock()
         with self.lock:
             if site.arrivals < self.steps:
                 self.last_event = now
+                self.last_wall = time.monotonic()
             site.arrive(now)
 
     def quiet(self) -> float:
@@ -135,12 +145,13 @@ class Progress:
     def _done(self, site: Site) -> bool:
         return site.arrivals >= self.steps or not site.monitored
 
-    def due(self, now: float | None = None) -> str | None:
-        """Why the run should stop now, or None to let it go on."""
+    def due(self, now: float | None = None, wall: float | None = None) -> str | None:
+        """Why the run should stop now, or None to let it go on (``now``: CPU time, ``wall``: wall time)."""
         if not self.stops:
             return None
-        now = time.monotonic() if now is None else now
-        if now >= self.deadline:
+        now = work_clock() if now is None else now
+        wall = time.monotonic() if wall is None else wall
+        if wall >= self.deadline:
             return "budget"
         if not self.sites:
             return None
@@ -154,10 +165,17 @@ class Progress:
             return "quiet"
         if now - max(self.last_event, self.last_new) >= self.quiet() * 2:
             return "quiet"
+        if wall - self.last_wall >= self.quiet() * IDLE_FACTOR:  # waiting, not computing (sleep, I/O)
+            return "quiet"
         return None
 
     def summary(self) -> list[dict]:
         return [s.summary() for s in self.sites.values()]
+
+
+def work_clock() -> float:
+    """The program's CPU seconds (every thread): what steps and quiet times are measured in."""
+    return time.process_time()
 
 
 def raise_in(thread_id: int, exc_type: type | None) -> bool:
