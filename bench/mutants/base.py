@@ -185,6 +185,11 @@ class Operator:
     CATEGORY: ClassVar[str]
     DESCRIPTION: ClassVar[str]
     FIXABLE: ClassVar[bool] = True
+    # What a meaning-preserving fix keeps: "host" (the bug changed nothing else, so the fix gives the
+    # host's first loss) or "forward" (the operator put a value-changing op on the path, e.g. a
+    # rounding: a fix that keeps what the program computes, like a straight-through estimator, gives
+    # the mutant's own first loss, and only removing the op gives the host's).
+    FAITHFUL_TO: ClassVar[str] = "host"
     EXAMPLES: ClassVar[tuple[Example, ...]] = ()
     Transformer: ClassVar[type]
 

@@ -254,5 +254,6 @@ def _write_case(folder: Path, host: Path, cand: Candidate, verdict: str, report:
             "line": cand.line, "fixable_by_codemod": cand.fixable, "reproduces": True,
             "symptom": verdict, "description": op.DESCRIPTION, "args": res["args"],
             "host_first_loss": res["first_loss"], "host_steps": res["steps"],
+            "faithful_to": op.FAITHFUL_TO, "mutant_first_loss": report.get("first_loss"),
             "evidence": {k: v for k, v in _short(report).items() if k != "seconds"}}
     (folder / "case.json").write_text(json.dumps(case, indent=1) + "\n")

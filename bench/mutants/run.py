@@ -57,10 +57,15 @@ def judge(zygote, case_dir: Path, work: Path, before: dict, rc, output: str) -> 
         steps = min(case.get("host_steps") or 1, orc.MAX_CALLS_PER_SITE)
         result["repaired"] = orc.healthy(report, least_steps=steps)
         result["false_fix"] = not result["repaired"]
-        a, b = report.get("first_loss"), case.get("host_first_loss")
-        result["first_loss"], result["host_first_loss"] = a, b
-        same = (a is None and b is None) or (a is not None and b is not None
-                                             and math.isclose(a, b, rel_tol=LOSS_RTOL))
+        a = report.get("first_loss")
+        result["first_loss"], result["host_first_loss"] = a, case.get("host_first_loss")
+        result["same_as_host"] = _same(a, case.get("host_first_loss"))
+        result["faithful_to"] = case.get("faithful_to", "host")
+        if result["faithful_to"] == "forward":
+            result["mutant_first_loss"] = case.get("mutant_first_loss")
+            same = _same(a, case.get("mutant_first_loss"))
+        else:
+            same = result["same_as_host"]
         result["faithful"] = result["repaired"] and same
         result["oracle"] = {"none_count": report["none_count"], "nonfinite_count": report["nonfinite_count"],
                             "steps": sum(report.get("sites", {}).values()),
@@ -69,6 +74,10 @@ def judge(zygote, case_dir: Path, work: Path, before: dict, rc, output: str) -> 
                          else "false_fix" if result["false_fix"] else "unrepaired")
     result["oracle_seconds"] = round(time.monotonic() - start, 2)
     return result
+
+
+def _same(a, b) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and math.isclose(a, b, rel_tol=LOSS_RTOL))
 
 
 def run(out: Path, json_path=None, jobs=1, gradfix_cmd=None, cases=None, batch=1, log=print) -> dict:

@@ -118,6 +118,33 @@ class CastToFloat(Codemod):
                 """
             ),
         ),
+        Example(
+            title="the seed article's integer scale: the integer data it meets is cast too",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                xs = tf.constant([1, 2, 3, 4])
+                ys = tf.constant([3, 6, 9, 12])
+                scale = tf.Variable(3)
+                with tf.GradientTape() as tape:
+                    pred = scale * xs
+                    loss = tf.reduce_mean((pred - ys) ** 2) + tf.cast(xs[0] + 1, tf.float32)
+                grad = tape.gradient(loss, scale)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                xs = tf.constant([1, 2, 3, 4])
+                ys = tf.constant([3, 6, 9, 12])
+                scale = tf.Variable(3, dtype=tf.float32)
+                with tf.GradientTape() as tape:
+                    pred = scale * tf.cast(xs, tf.float32)
+                    loss = tf.reduce_mean((pred - tf.cast(ys, tf.float32)) ** 2) + tf.cast(xs[0] + 1, tf.float32)
+                grad = tape.gradient(loss, scale)
+                """
+            ),
+        ),
         Unchanged(
             title="float variables; integer data outside the path",
             code=textwrap.dedent(
@@ -153,7 +180,8 @@ class CastToFloat(Codemod):
         for region in focused_regions(flow, focus, with_data=False):
             regions.update(region.hot)
             variables |= _int_weights(flow, region)
-        transformer = _ToFloat(flow.names, variables, regions, tf_spelling(flow.module))
+        transformer = _ToFloat(flow.names, variables, regions, tf_spelling(flow.module),
+                               _integer_names(flow) if variables else frozenset())
         return apply_transformer(source, flow.module, transformer)
 
 
@@ -180,9 +208,10 @@ def _variable_calls(flow: Flow, calls) -> set[int]:
 
 class _ToFloat(cst.CSTTransformer):
     def __init__(self, names: Names, variables: set[int],
-                 regions: dict[int, Optional[frozenset[str]]], tf: str) -> None:
+                 regions: dict[int, Optional[frozenset[str]]], tf: str, integers: frozenset[str] = frozenset()) -> None:
         super().__init__()
         self.names, self.variables, self.regions, self.tf = names, variables, regions, tf
+        self.integers = integers  # names bound only to integer tensors (the variables now float meet them)
         self.stack: list[Optional[frozenset[str]]] = []  # inside a path statement or function
         self.in_variable = 0
         self.changed = False
@@ -216,6 +245,25 @@ class _ToFloat(cst.CSTTransformer):
         if dtype_at is not None:
             return self._float_arg(original, updated, dtype_at, bool(found and found.keras))
         return updated
+
+    def leave_BinaryOperation(self, original: cst.BinaryOperation,
+                              updated: cst.BinaryOperation) -> cst.BaseExpression:
+        """``scale * xs`` once ``scale`` is float: an integer tensor operand is cast too (TensorFlow
+        does not mix float32 and int32), unless the other side is integer as well."""
+        if not (self.stack and self.integers) or not isinstance(original.operator, _ARITHMETIC):
+            return updated
+        left, right = self._int_operand(original.left), self._int_operand(original.right)
+        if left == right or isinstance(original.left if left else original.right, cst.Integer):
+            return updated  # both integer, or a Python int (TensorFlow takes it as the other side's dtype)
+        self.changed = True
+        cast = lambda e: cst.Call(tf_attr(self.tf, "cast"), [cst.Arg(e), cst.Arg(tf_attr(self.tf, "float32"))])  # noqa: E731
+        return updated.with_changes(left=cast(updated.left) if left else updated.left,
+                                    right=cast(updated.right) if right else updated.right)
+
+    def _int_operand(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Integer):
+            return True
+        return isinstance(node, (cst.Name, cst.Attribute)) and access_path(node) in self.integers
 
     def _float_arg(self, original: cst.Call, updated: cst.Call, at: int, keras: bool = False) -> cst.Call:
         if at >= len(original.args) or not self.names.is_int_dtype(original.args[at].value):
@@ -256,6 +304,41 @@ class _ToFloat(cst.CSTTransformer):
             args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         args.append(cst.Arg(tf_attr(self.tf, "float32"), keyword=cst.Name("dtype"), equal=_EQ))
         return updated.with_changes(args=args)
+
+
+_ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide, cst.MatrixMultiply)
+_INT_MAKERS = frozenset({"tensorflow.constant", "tensorflow.convert_to_tensor", "numpy.array", "numpy.asarray",
+                         "tensorflow.range", "numpy.arange", "numpy.random.randint"})
+
+
+def _integer_names(flow: Flow) -> frozenset[str]:
+    """Names (and ``self.x`` paths) every assignment of which makes an integer tensor or array:
+    ``tf.constant([1, 2])``, ``np.arange(4)``, ``tf.cast(x, tf.int32)``, ``tf.zeros(..., dtype=tf.int64)``."""
+    verdicts: dict[str, bool] = {}
+    for node in walk(flow.module):
+        if not isinstance(node, (cst.Assign, cst.AnnAssign)) or node.value is None:
+            continue
+        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+        for target in targets:
+            path = access_path(target)
+            if path is not None:
+                verdicts[path] = verdicts.get(path, True) and _makes_integers(flow.names, node.value)
+    return frozenset(p for p, ok in verdicts.items() if ok)
+
+
+def _makes_integers(names: Names, value: cst.BaseExpression) -> bool:
+    if not isinstance(value, cst.Call):
+        return False
+    qs = names.of(value.func)
+    dtypes = [a.value for a in value.args if _is_kw(a, "dtype")]
+    if any(q in ("tensorflow.cast", "tensorflow.dtypes.cast") for q in qs) and len(value.args) >= 2:
+        return names.is_int_dtype(value.args[1].value)
+    if dtypes:
+        return names.is_int_dtype(dtypes[0])
+    if not qs & _INT_MAKERS or not value.args:
+        return False
+    literal = [n for n in walk(value.args[0].value) if isinstance(n, (cst.Integer, cst.Float, cst.Name, cst.Call))]
+    return bool(literal) and all(isinstance(n, cst.Integer) for n in literal)
 
 
 def _is_kw(arg: cst.Arg, name: str) -> bool:

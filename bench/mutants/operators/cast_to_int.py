@@ -22,6 +22,7 @@ class CastToInt(Operator):
     NAME = "cast_to_int"
     CATEGORY = "non_differentiable_op"
     DESCRIPTION = "Cast an assigned value on the gradient path to int32 and back to float32."
+    FAITHFUL_TO = "forward"  # the op changes values: a fix that keeps them gives the mutant's loss
     Transformer = _T
     EXAMPLES = (
         Example(

@@ -31,6 +31,7 @@ class HardDecision(Operator):
     NAME = "hard_decision"
     CATEGORY = "non_differentiable_op"
     DESCRIPTION = "Make a soft decision hard on the gradient path: softmax -> one_hot(argmax), sigmoid -> threshold."
+    FAITHFUL_TO = "forward"  # the op changes values: a fix that keeps them gives the mutant's loss
     Transformer = _T
     EXAMPLES = (
         Example(

@@ -55,6 +55,7 @@ class RoundOnPath(Operator):
     NAME = "round_on_path"
     CATEGORY = "non_differentiable_op"
     DESCRIPTION = "Round a value on the gradient path with tf.round (in the tape, a layer's call, a loss, a Lambda)."
+    FAITHFUL_TO = "forward"  # the op changes values: a fix that keeps them gives the mutant's loss
     Transformer = _T
     EXAMPLES = (
         Example(
