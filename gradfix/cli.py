@@ -460,9 +460,33 @@ def codemods(name: str | None) -> None:
             click.echo(unified_diff(example.before, example.after, "example.py").rstrip("\n"))
 
 
+def _on_signals() -> None:
+    """SIGTERM, SIGHUP and SIGINT (Ctrl-C) kill every process gradfix started (zygotes, sandboxes,
+    the programs in them), remove the project copies, and exit 128 + the signal's number."""
+    import signal
+
+    main_pid = os.getpid()
+
+    def stop(number, _frame):
+        from gradfix.runner.supervise import shutdown
+
+        shutdown()
+        if os.getpid() != main_pid:  # a worker process: the main one says it
+            os._exit(128 + number)
+        word = "interrupted" if number == signal.SIGINT else f"terminated by {signal.Signals(number).name}"
+        click.echo(_interrupted(word), err=True)
+        os._exit(128 + number)
+
+    for name in ("SIGTERM", "SIGHUP", "SIGINT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (tests call this directly)."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if argv is None:  # a process of its own: a signal ends the runs it started, and their copies
+        _on_signals()
     _WRITTEN.clear()
     script_args: tuple[str, ...] = ()
     if "--" in args:

@@ -203,3 +203,134 @@ def test_row10b_patterns():
                    allow=("DATA_*",))
     assert env["DATA_DIR"] == "/d" and env["TF_NUM_THREADS"] == "2" and "TF_API_TOKEN" not in env
     assert "DATA_DIR" not in scrubbed({"DATA_DIR": "/d"})  # an allow-list, not a deny-list
+
+
+# ---------------------------------------------------------------- supervision (rows 6, 11, 12, 15, 18)
+def _marker(name: str) -> str:
+    return f"gradfix-security-{name}-{os.getpid()}-{time.time_ns()}"
+
+
+def _alive_with(text: str) -> list[int]:
+    """Live processes (zombies aside) whose command line holds ``text``."""
+    found = []
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            cmdline = Path(f"/proc/{name}/cmdline").read_bytes()
+            state = Path(f"/proc/{name}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if text.encode() in cmdline and state != b"Z":
+            found.append(int(name))
+    return found
+
+
+def _leftovers(marker: str, tmpdir: Path, patience: float = 5.0) -> tuple[list[int], list[str]]:
+    """Processes and session folders still there after ``patience`` seconds (killed before the
+    test fails, so that a failure leaves nothing behind either)."""
+    end = time.monotonic() + patience
+    while True:
+        procs = _alive_with(marker) + _alive_with(str(tmpdir))
+        sessions = [n for n in os.listdir(tmpdir) if n.startswith("gradfix-")]
+        if (not procs and not sessions) or time.monotonic() > end:
+            break
+        time.sleep(0.1)
+    for pid in procs:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return procs, sessions
+
+
+@pytest.fixture
+def short_tmp():
+    """A short TMPDIR of the test's own (socket paths in it must stay under 108 bytes)."""
+    path = Path(tempfile.mkdtemp(prefix="gfx", dir="/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def _gradfix(folder: Path, tmpdir: Path, mode: str, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "TMPDIR": str(tmpdir), "GRADFIX_SANDBOX": mode,
+           "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen([sys.executable, "-m", "gradfix", "check", *args, "train.py"], cwd=folder / "project",
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc
+
+
+def _project(tmp_path: Path, code: str) -> None:
+    (tmp_path / "project").mkdir()
+    (tmp_path / "project" / "train.py").write_text(code, encoding="utf-8")
+
+
+SLEEPER = "import os, signal, subprocess, sys, time\n" \
+          "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(3600)', {marker!r}])\n"
+
+
+@pytest.mark.parametrize("mode,isolation", [
+    pytest.param("bwrap", "fork", marks=MODES[0].marks), pytest.param("bwrap", "spawn", marks=MODES[0].marks),
+    ("none", "fork")])
+def test_row6_stopping_its_supervisor_does_not_defeat_the_timeout(tmp_path, mode, isolation):
+    """SIGSTOP to its parent: the zygote (killed with its sandbox by gradfix at the deadline), or in
+    spawn mode the sandbox's init, which ignores it. The fallback's spawn mode is not covered: there
+    the parent is gradfix itself (README)."""
+    marker = _marker("sigstop")
+    _project(tmp_path, SLEEPER.format(marker=marker) + "os.kill(os.getppid(), signal.SIGSTOP)\ntime.sleep(3600)\n")
+    with Runner(isolation=isolation, sandbox=mode) as runner:
+        (tmp_path / "project" / "healthy.py").write_text(STEP)
+        assert runner.run(tmp_path / "project" / "healthy.py").gradient_calls  # TensorFlow imported
+        started = time.monotonic()
+        result = runner.run(tmp_path / "project" / "train.py", timeout=3)
+        session = runner.session
+    assert result.status == "timeout" and result.error.message == "timed out after 3 s"
+    assert time.monotonic() - started < 3 * 1.1 + 5 + 3
+    assert _leftovers(marker, tmp_path) == ([], []) and not session.exists()
+
+
+@pytest.mark.parametrize("mode,number", [
+    pytest.param("bwrap", signal.SIGTERM, marks=MODES[0].marks), pytest.param("bwrap", signal.SIGINT, marks=MODES[0].marks),
+    pytest.param("bwrap", signal.SIGKILL, marks=MODES[0].marks), ("none", signal.SIGTERM), ("none", signal.SIGKILL)])
+def test_rows_11_12_18_a_signal_to_gradfix_ends_the_tree_and_removes_the_copies(tmp_path, short_tmp, mode, number):
+    marker = _marker("signal")
+    _project(tmp_path, SLEEPER.format(marker=marker) + "while True:\n    pass\n")
+    proc, tmpdir = _gradfix(tmp_path, short_tmp, mode, "--timeout", "120"), short_tmp
+    try:
+        end = time.monotonic() + 90
+        while not _alive_with(marker) and time.monotonic() < end and proc.poll() is None:
+            time.sleep(0.05)
+        assert _alive_with(marker), "the program never started"
+        os.kill(proc.pid, number)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    if number == signal.SIGKILL:
+        assert proc.returncode == -signal.SIGKILL
+    else:
+        assert proc.returncode == 128 + number, err
+        assert err.strip().splitlines()[-1].startswith("error: interrupted" if number == signal.SIGINT
+                                                       else "error: terminated by SIGTERM")
+    assert _leftovers(marker, tmpdir) == ([], [])
+
+
+def test_row15_a_binary_fork_bomb_stops_at_the_process_limit(tmp_path, short_tmp):
+    _project(tmp_path, "import os, time\nfor _ in range(11):\n    os.fork()\ntime.sleep(60)\n")
+    started = time.monotonic()
+    proc, tmpdir = _gradfix(tmp_path, short_tmp, "auto", "--timeout", "15", "--max-processes", "64"), short_tmp
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 2 and "started more than 64 processes" in err, err
+    assert time.monotonic() - started < 40
+    assert [n for n in os.listdir(tmpdir) if n.startswith("gradfix-")] == []
+
+
+def test_stale_session_folders_are_swept_at_start_up(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    stale = tmp_path / f"gradfix-{int(dead.stdout)}-12345-0123abcd"
+    (stale / "run-x" / "project").mkdir(parents=True)
+    live = tmp_path / f"gradfix-{os.getpid()}-{supervise.start_time(os.getpid())}-0123abcd"
+    live.mkdir()
+    other = tmp_path / "gradfix-unrelated"
+    other.mkdir()
+    assert supervise.sweep(tmp_path) == [stale]
+    assert not stale.exists() and live.exists() and other.exists()
