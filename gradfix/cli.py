@@ -49,8 +49,10 @@ def _run_options(f):
                           "or \"python -m pkg.train\"), run from the current folder with the probe injected; "
                           "PATH names the files to diagnose and fix.")(f)
     f = click.option("--allow-env", "allow_env", metavar="NAME", multiple=True,
-                     help="Let the script see this environment variable although it looks like a "
-                          "credential (repeatable); all others such are removed.")(f)
+                     help="Let the script see this environment variable (a name or a glob, repeatable): it "
+                          "gets an allow-list (PATH, HOME, locale, TF_*, CUDA_*, ...) without credentials.")(f)
+    f = click.option("--allow-network", "allow_network", is_flag=True, default=None,
+                     help="Let the script use the network (the sandbox has none by default).")(f)
     f = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))(f)
     return f
 
@@ -124,7 +126,12 @@ def _settings(ctx: click.Context, paths: Sequence[Path], **given) -> tuple[list[
                          memory_limit=pick("memory_limit", "memory-limit", None),
                          max_processes=pick("max_processes", "max-processes", None),
                          command=given.get("command"),
-                         unsafe_fixes=bool(given.get("unsafe_fixes")) or run.get("unsafe-fixes", False))
+                         unsafe_fixes=bool(given.get("unsafe_fixes")) or run.get("unsafe-fixes", False),
+                         allow_network=bool(pick("allow_network", "allow-network", False)))
+    from gradfix.runner.bwrap import notice
+
+    if notice():  # said once, before any run (forked workers inherit the answer)
+        click.echo(f"warning: {notice()}", err=True)
     return list(paths), options, pick("jobs", "jobs", None)
 
 

@@ -91,7 +91,8 @@ def _serial(targets: Sequence[Path], options: RunOptions, work: Work, progress: 
 def runner_for(options: RunOptions, threads: int | None = None) -> Runner:
     runner = Runner(python=options.python, device=options.device, isolation=options.isolation,
                     threads=threads, env_allow=options.env_allow, memory_limit_mb=options.memory_limit,
-                    max_processes=options.max_processes, command=options.command)
+                    max_processes=options.max_processes, command=options.command,
+                    network=options.allow_network)
     runner.warm()  # TensorFlow imports in the background while the work is set up
     return runner
 

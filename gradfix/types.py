@@ -282,6 +282,7 @@ class RunOptions:
     memory_limit: Optional[int] = None  # MiB for the script's whole process tree (None: 75% of RAM)
     max_processes: Optional[int] = None  # processes the script may run at once (None: 256)
     command: Optional[str] = None  # --run: reproduce through this command instead of running PATH
+    allow_network: bool = False  # --allow-network: the sandbox keeps the network
     extra: dict = field(default_factory=dict)
     # [tool.gradfix.script-args]: (resolved script path, its arguments), used where no `-- ARGS` is given
     script_args_for: tuple[tuple[str, tuple[str, ...]], ...] = ()

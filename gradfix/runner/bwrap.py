@@ -85,10 +85,12 @@ def notice() -> str | None:
             f"folder (see README, Reliability: sandbox modes)")
 
 
-def _options(network: bool, device: str, writable: Sequence[str]) -> list[str]:
+def _options(network: bool, device: str, writable: Sequence[str], readable: Sequence[str] = ()) -> list[str]:
     opts = ["--ro-bind", "/", "/",
             *(["--dev", "/dev"] if device == "cpu" else ["--dev-bind", "/dev", "/dev"]),
             "--proc", "/proc", "--tmpfs", PRIVATE_TMP]
+    for path in readable:  # what the run needs from under the host's /tmp (an interpreter, gradfix)
+        opts += ["--ro-bind", path, path]
     for path in writable:  # after the tmpfs: a session folder under /tmp stays reachable
         opts += ["--bind", path, path]
     opts += ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try",
@@ -99,9 +101,15 @@ def _options(network: bool, device: str, writable: Sequence[str]) -> list[str]:
 
 
 def wrap(argv: Sequence[str], *, writable: Sequence[str], cwd: str, network: bool = False,
-         device: str = "cpu") -> list[str]:
-    """``argv`` run inside the sandbox, in ``cwd``, with ``writable`` folders bound read-write."""
-    return [shutil.which("bwrap") or "bwrap", *_options(network, device, writable), "--chdir", cwd, "--", *argv]
+         device: str = "cpu", needed: Sequence[str] = ()) -> list[str]:
+    """``argv`` run inside the sandbox, in ``cwd``, with ``writable`` folders bound read-write.
+    ``needed``: paths the run reads (interpreter, gradfix's child code, PYTHONPATH); those the
+    private /tmp would hide are bound back read-only."""
+    readable = sorted({os.path.realpath(p) for p in needed if p and os.path.isabs(p) and os.path.exists(p)
+                       and hidden(os.path.realpath(p))} | {p for p in needed if p and os.path.isabs(p)
+                                                           and os.path.exists(p) and hidden(p)})
+    return [shutil.which("bwrap") or "bwrap", *_options(network, device, writable, readable), "--chdir", cwd,
+            "--", *argv]
 
 
 def hidden(path: str) -> bool:

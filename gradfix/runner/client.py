@@ -12,6 +12,7 @@ import json
 import os
 import select
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -210,7 +211,21 @@ class Runner:
         """``argv`` as it starts: inside the sandbox where there is one."""
         if not self.sandboxed:
             return argv
-        return bwrap.wrap(argv, writable=[str(self.session)], cwd=cwd, network=self.network, device=self.device)
+        return bwrap.wrap(argv, writable=[str(self.session)], cwd=cwd, network=self.network, device=self.device,
+                          needed=self._needed())
+
+    def _needed(self) -> list[str]:
+        """What a run reads besides the project copy: the interpreter (its virtual environment),
+        gradfix's child code, PYTHONPATH and, for this very interpreter, its import path."""
+        python = Path(self.python)
+        needed = [str(RUNNER_DIR), str(python.parent.parent), os.path.realpath(python)]
+        needed += self.env.get("PYTHONPATH", "").split(os.pathsep)
+        if python.resolve() == Path(sys.executable).resolve():
+            needed += [sys.prefix, *sys.path]
+        if self.command:
+            found = shutil.which(self.command[0], path=self.env.get("PATH"))
+            needed += [os.path.dirname(found)] if found else []
+        return needed
 
     def _read_only(self, path: str) -> bool:
         """Whether the program can reach the real ``path`` only for reading (inside the sandbox)."""
