@@ -155,11 +155,13 @@ def oracle_main(report_path, script, args, eager):
             tf.py_function(callback, loss_in + flags, Tout=tf.int32, name="oracle_gradient_probe")
 
         _tf_dir = os.path.dirname(os.path.abspath(tf.__file__)) + os.sep
+        _autograph_dir = os.path.join(_tf_dir, "python", "autograph") + os.sep
 
         def gradient(self, target, sources, *args, **kwargs):
-            if os.path.abspath(sys._getframe(1).f_code.co_filename).startswith(_tf_dir):
+            _caller = os.path.abspath(sys._getframe(1).f_code.co_filename)
+            if _caller.startswith(_tf_dir) and not _caller.startswith(_autograph_dir):
                 # TensorFlow's own use of a tape (tf.py_function's gradient, recompute_grad): not a
-                # gradient the program asked for.
+                # gradient the program asked for (autograph's converted_call calls the program's).
                 return _orig_gradient(self, target, sources, *args, **kwargs)
             site = _site()
             graph = not tf.executing_eagerly()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from gradfix_child.record import Recorder, describe_source, is_finite, is_variable, name_of, target_info
@@ -76,7 +77,15 @@ def instrument(rec: Recorder) -> None:
             sys.setprofile(None)
         return original_exit(self, *exc)
 
+    tf_dir = os.path.dirname(os.path.abspath(tf.__file__)) + os.sep
+    autograph_dir = os.path.join(tf_dir, "python", "autograph") + os.sep
+
     def gradient(self, target, sources, *args, **kwargs):
+        caller = os.path.abspath(sys._getframe(1).f_code.co_filename)
+        if caller.startswith(tf_dir) and not caller.startswith(autograph_dir):
+            # TensorFlow's own tape (tf.py_function's gradient, recompute_grad): not the program's
+            # call (autograph's converted_call, which calls the program's own, is not that)
+            return original_gradient(self, target, sources, *args, **kwargs)
         eager = tf.executing_eagerly()
         if eager:
             reason = progress.due()

@@ -10,7 +10,8 @@ The stop policy (``Progress.due``):
 - *verify* (``expect`` given): stop once every expected site has arrived ``steps`` times;
 - otherwise (*explore*): stop once every site seen has arrived ``steps`` times and no new site has
   appeared for the quiet time: ``QUIET_FACTOR`` times one step's cost (the longest interval
-  between two arrivals at one site; before there is one, the time to the first arrival), within
+  between two arrivals at one site) or ``SETUP_SHARE`` of the time to the first arrival (building
+  and tracing a later phase costs like building the first), whichever is longer, within
   ``[QUIET_MIN, QUIET_MAX]`` seconds;
 - in both, a site that stops arriving does not hold the run forever: once nothing new has happened
   for the quiet time (``VERIFY_QUIET_FACTOR`` times longer when verifying), the run stops;
@@ -31,7 +32,8 @@ import time
 from collections.abc import Callable
 
 QUIET_FACTOR = 3.0
-QUIET_MIN = 0.5
+QUIET_MIN = 1.0
+SETUP_SHARE = 0.5
 QUIET_MAX = 5.0
 VERIFY_QUIET_FACTOR = 4.0
 DEADLINE_SHARE = 0.85
@@ -137,9 +139,8 @@ class Progress:
 
     def quiet(self) -> float:
         step = max((s.interval for s in self.sites.values()), default=0.0)
-        if not step and self.sites:
-            step = min(s.first for s in self.sites.values()) - self.started
-        quiet = min(QUIET_MAX, max(QUIET_MIN, QUIET_FACTOR * step))
+        setup = min(s.first for s in self.sites.values()) - self.started if self.sites else 0.0
+        quiet = min(QUIET_MAX, max(QUIET_MIN, QUIET_FACTOR * step, SETUP_SHARE * setup))
         return quiet * (VERIFY_QUIET_FACTOR if self.expect is not None else 1.0)
 
     def _done(self, site: Site) -> bool:
