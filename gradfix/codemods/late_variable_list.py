@@ -29,7 +29,7 @@ class LateVariableList(CallTargetsCodemod):
     SAFETY = Safety.SAFE  # the same variables, listed once they exist; no value changes
     EXAMPLES = (
         Example(
-            title="the list is taken before the model's first call",
+            title="the list is taken before the model's first call; every read of it follows, the alias goes",
             before=textwrap.dedent(
                 """\
                 import tensorflow as tf
@@ -40,6 +40,7 @@ class LateVariableList(CallTargetsCodemod):
                     loss = tf.reduce_sum(model(tf.ones([2, 3])))
                 grads = tape.gradient(loss, params)
                 opt.apply_gradients(zip(grads, params))
+                opt.build(params)
                 """
             ),
             after=textwrap.dedent(
@@ -47,11 +48,11 @@ class LateVariableList(CallTargetsCodemod):
                 import tensorflow as tf
                 model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
                 opt = tf.keras.optimizers.SGD()
-                params = model.trainable_variables
                 with tf.GradientTape() as tape:
                     loss = tf.reduce_sum(model(tf.ones([2, 3])))
                 grads = tape.gradient(loss, model.trainable_variables)
                 opt.apply_gradients(zip(grads, model.trainable_variables))
+                opt.build(model.trainable_variables)
                 """
             ),
         ),
@@ -72,7 +73,6 @@ class LateVariableList(CallTargetsCodemod):
                 """\
                 from tensorflow import GradientTape, keras
                 encoder, head = keras.layers.Dense(4), keras.layers.Dense(1)
-                weights = encoder.trainable_weights + head.trainable_weights
                 def step(x, opt):
                     with GradientTape() as tape:
                         loss = keras.ops.sum(head(encoder(x)))
@@ -117,7 +117,38 @@ def _names(flow: Flow, call: GradientCall) -> dict[int, cst.BaseExpression]:
         naming = {id(m) for n in nodes for m in naming_names(n)}
         out.update({id(n): value for n in nodes if isinstance(n, cst.Name) and id(n) not in naming
                     and access_path(n) == expr.value})
+    out.update(_every_read(flow.module, expr.value, value))
     return out
+
+
+def _every_read(module: cst.Module, name: str, value: cst.BaseExpression) -> dict[int, cst.BaseExpression]:
+    """Every read of ``name`` in the module when it is bound exactly once (the early list): the
+    stale list also reaches ``optimizer.build(params)``, a checkpoint, a second loop. A name bound
+    more than once (a parameter, a loop variable, a second assignment) is left to the gradient call."""
+    nodes = list(walk(module))
+    bound = [n for n in nodes if isinstance(n, (cst.AssignTarget, cst.Param, cst.For, cst.AsName, cst.NamedExpr,
+                                                  cst.AugAssign, cst.AnnAssign, cst.FunctionDef, cst.ClassDef))
+             and any(isinstance(m, cst.Name) and m.value == name for m in _bound_names(n))]
+    if len(bound) != 1 or not isinstance(bound[0], cst.AssignTarget):
+        return {}
+    skip = {id(m) for n in nodes for m in naming_names(n)} | {id(m) for m in _bound_names(bound[0])}
+    out: dict[int, object] = {id(n): value for n in nodes if isinstance(n, cst.Name) and n.value == name
+                              and id(n) not in skip}
+    for line in nodes:  # ``params = model.trainable_variables`` is dead once every read is replaced
+        if (isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 and isinstance(line.body[0], cst.Assign)
+                and list(line.body[0].targets) == [bound[0]] and isinstance(bound[0].target, cst.Name)):
+            out[id(line)] = REMOVE
+    return out
+
+
+REMOVE = object()  # marks the early list's own statement for removal
+
+
+def _bound_names(node: cst.CSTNode) -> list[cst.CSTNode]:
+    target = {cst.AssignTarget: "target", cst.For: "target", cst.AsName: "name", cst.NamedExpr: "target",
+              cst.AugAssign: "target", cst.AnnAssign: "target", cst.Param: "name", cst.FunctionDef: "name",
+              cst.ClassDef: "name"}[type(node)]
+    return [m for m in walk(getattr(node, target)) if isinstance(m, cst.Name)]
 
 
 class _Replace(cst.CSTTransformer):
@@ -127,3 +158,6 @@ class _Replace(cst.CSTTransformer):
 
     def leave_Name(self, original: cst.Name, updated: cst.Name) -> cst.BaseExpression:
         return self.replace.get(id(original), updated)
+
+    def leave_SimpleStatementLine(self, original: cst.SimpleStatementLine, updated: cst.SimpleStatementLine):
+        return cst.RemoveFromParent() if self.replace.get(id(original)) is REMOVE else updated
