@@ -191,6 +191,12 @@ def kind(flow: Flow, call: GradientCall, found: Optional[Binding], depth: int = 
 def _value_kind(flow: Flow, call: GradientCall, value: cst.BaseExpression, depth: int) -> Optional[str]:
     if is_variable_value(flow, value):
         return "variable"
+    if isinstance(value, (cst.ListComp, cst.GeneratorExp)):  # [tf.repeat(p, n) for p in params]
+        return "tensor" if _value_kind(flow, call, value.elt, depth + 1) == "tensor" else None
+    if isinstance(value, (cst.List, cst.Tuple)) and value.elements and all(
+            isinstance(e, cst.Element) for e in value.elements):
+        kinds = {_value_kind(flow, call, e.value, depth + 1) for e in value.elements}
+        return "tensor" if kinds == {"tensor"} else "host" if "host" in kinds else None
     if isinstance(value, (cst.Integer, cst.Float, cst.SimpleString, cst.List, cst.Tuple, cst.Dict)):
         return "host"
     if isinstance(value, cst.Call):

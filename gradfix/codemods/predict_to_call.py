@@ -11,6 +11,7 @@ from gradfix.analysis.access import access_path, related
 from gradfix.analysis.callees import Callees
 from gradfix.analysis.flow import Flow, analyse
 from gradfix.analysis.nodes import calls_in, walk
+from gradfix.analysis.regions import tensor_reads
 from gradfix.codemods.base import (
     Codemod,
     Example,
@@ -88,6 +89,33 @@ class PredictToCall(Codemod):
                 """
             ),
         ),
+        Example(
+            title="an input gradient (FGSM): the model is not trained, predict's inference mode is kept",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dropout(0.5), tf.keras.layers.Dense(3)])
+                images, labels = tf.random.uniform((4, 5)), tf.constant([0, 1, 2, 1])
+                with tf.GradientTape() as tape:
+                    tape.watch(images)
+                    logits = model.predict(images, verbose=0)
+                    loss = tf.keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+                input_grad = tape.gradient(loss, images)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dropout(0.5), tf.keras.layers.Dense(3)])
+                images, labels = tf.random.uniform((4, 5)), tf.constant([0, 1, 2, 1])
+                with tf.GradientTape() as tape:
+                    tape.watch(images)
+                    logits = model(images, training=False)
+                    loss = tf.keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)
+                input_grad = tape.gradient(loss, images)
+                """
+            ),
+        ),
         Unchanged(
             title="predict after the step, and a frozen teacher's labels, stay",
             code=textwrap.dedent(
@@ -111,6 +139,7 @@ class PredictToCall(Codemod):
         if flow is None:
             return declined(source, "could not analyse the module")
         targets: dict[int, cst.Call] = {}
+        inference: set[int] = set()  # calls of a model that is not trained here: training=False
         notes: list[str] = []
         try:
             callees = Callees(flow.module)
@@ -124,6 +153,11 @@ class PredictToCall(Codemod):
                             continue
                         if related([receiver], call.sources):
                             targets[id(c)] = c
+                        elif related(tensor_reads(flow.names, c), call.trainable):
+                            # the gradient flows through the input (saliency, FGSM): the model is
+                            # not trained here, so it keeps predict's inference mode
+                            targets[id(c)] = c
+                            inference.add(id(c))
                         else:
                             notes.append(f"line {flow.line(c)}: {receiver}.predict is on the gradient "
                                          "path but is not a model being trained; left alone")  # fmt: skip
@@ -135,7 +169,7 @@ class PredictToCall(Codemod):
             return declined(source, f"could not analyse: {error}")
         if not targets:
             return declined(source, *notes)
-        transformer = _ToCall(targets)
+        transformer = _ToCall(targets, inference)
         try:
             module = flow.module.visit(transformer)
         except Exception as error:  # noqa: BLE001 - decline on shapes we did not foresee
@@ -176,9 +210,9 @@ def _receiver(call: cst.Call) -> Optional[str]:
 
 
 class _ToCall(cst.CSTTransformer):
-    def __init__(self, targets: dict[int, cst.Call]) -> None:
+    def __init__(self, targets: dict[int, cst.Call], inference: set[int] = frozenset()) -> None:
         super().__init__()
-        self.targets = targets
+        self.targets, self.inference = targets, inference
         self.notes: list[str] = []
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
@@ -193,5 +227,6 @@ class _ToCall(cst.CSTTransformer):
             return updated
         assert isinstance(updated.func, cst.Attribute)
         first = cst.Arg(inputs[0].value, comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-        training = cst.Arg(cst.Name("True"), keyword=cst.Name("training"), equal=_EQ)
+        mode = "False" if id(original) in self.inference else "True"
+        training = cst.Arg(cst.Name(mode), keyword=cst.Name("training"), equal=_EQ)
         return updated.with_changes(func=updated.func.value, args=[first, training])
