@@ -8,7 +8,7 @@ from typing import Optional
 
 import libcst as cst
 
-from gradfix.analysis.access import expr_reads, related
+from gradfix.analysis.access import access, expr_reads, related
 from gradfix.analysis.flow import GradientCall, Stmt, analyse
 from gradfix.analysis.hoisting import outer_conflict
 from gradfix.analysis.nodes import calls_in
@@ -151,6 +151,31 @@ class HoistIntoTape(Codemod):
                         pred = model(x)
                         loss = tf.reduce_mean((pred - y) ** 2)
                     grads = tape.gradient(loss, model.trainable_variables)
+                """
+            ),
+        ),
+        Example(
+            title="the moved statement reads a watched tensor: it goes after the tape.watch",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                x = tf.constant([1.0, 2.0])
+                y = x ** 2
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    loss = tf.reduce_sum(y)
+                dx = tape.gradient(loss, x)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                x = tf.constant([1.0, 2.0])
+                with tf.GradientTape() as tape:
+                    tape.watch(x)
+                    y = x ** 2
+                    loss = tf.reduce_sum(y)
+                dx = tape.gradient(loss, x)
                 """
             ),
         ),
@@ -329,7 +354,26 @@ def _filled(body: list, plan: _Plan) -> cst.With:
     if isinstance(inner, cst.SimpleStatementSuite):
         line = cst.SimpleStatementLine(body=inner.body, trailing_whitespace=inner.trailing_whitespace)
         inner = cst.IndentedBlock(body=[line])  # the one-line body's trailing comment stays on it
-    return with_node.with_changes(body=inner.with_changes(body=head + list(inner.body) + tail))
+    body_now = list(inner.body)
+    at = _after_watches(body_now, head)
+    return with_node.with_changes(body=inner.with_changes(body=body_now[:at] + head + body_now[at:] + tail))
+
+
+def _after_watches(body: list, head: list) -> int:
+    """Where the moved statements go in the tape's body: after its leading ``tape.watch(x)`` calls
+    (a moved statement that reads ``x`` must run once ``x`` is watched), but before a watch of
+    something they compute."""
+    written = frozenset().union(*(access(s).writes for s in head)) if head else frozenset()
+    at = 0
+    for stmt in body:
+        call = stmt.body[0].value if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 \
+            and isinstance(stmt.body[0], cst.Expr) else None
+        if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "watch"):
+            break
+        if related(access(stmt).reads, written):
+            break
+        at += 1
+    return at
 
 
 def _relined(stmt: cst.BaseStatement) -> cst.BaseStatement:
