@@ -316,8 +316,14 @@ def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None, 
     if shard:
         targets = [t for t in targets if in_shard(t, parse_shard(shard))]
     color = _color()
+    watch = _run_status()
+
+    def clear() -> None:  # the progress line, before anything else is printed
+        if watch:
+            click.echo("\r\033[K", nl=False, err=True)
 
     def ask(outcome: Repaired) -> str:
+        clear()
         for line in text_lines(outcome, True, options.unsafe_fixes, verbose):
             click.echo(click.style(line, fg="yellow") if color else line)
         unsafe = outcome.verdict.proposal.safety.value == "unsafe"
@@ -339,6 +345,7 @@ def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None, 
             return QUIT
 
     def show(outcome: Outcome) -> None:
+        clear()
         if isinstance(outcome, Repaired):
             click.echo(f"{'wrote' if outcome.written else 'skipped'} {outcome.verdict.proposal.label} "
                        f"for {outcome.path}")
@@ -347,6 +354,7 @@ def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None, 
                 click.echo(line, err=isinstance(outcome, Failed))
 
     with runner_for(options) as runner:
+        runner = watch(runner) if watch else runner
         outcomes = review(targets, lambda p: examine(p, runner, options, write=False),
                           _write, ask, show)
     click.echo(summary(outcomes, True))
@@ -391,6 +399,11 @@ def bot(ctx: click.Context, paths, dry_run, fmt, repo, api_url, token_env, app_i
                  remote=remote, base=base, max_open=max_open, dry_run=dry_run, read_only=read_only,
                  patch_out=patch_out)
     settings = resolve(flags, dict(ctx.obj["config"].bot))
+    if ctx.obj.get("own_process"):  # no script may find the credentials in this process's /proc environ
+        from gradfix.bot.reexec import shed
+        from gradfix.bot.settings import APP_KEY_ENV
+
+        shed((settings.token_env, APP_KEY_ENV))
     creds = take_credentials(settings)
     from gradfix.scan import default_jobs
 
@@ -428,8 +441,10 @@ def merge(reports, fmt) -> None:
         click.echo(json.dumps(merged, indent=2))
     else:
         for entry in merged["files"]:
-            for f in entry["findings"]:
-                click.echo(f"{entry['path']}:{f['line']}: {f['variable']} has no gradient — {f['message']}")
+            diagnostics = [d["text"] for d in entry.get("diagnostics", ()) if not d["suppressed"]]
+            for line in diagnostics or [f"{entry['path']}:{f['line']}: {f['variable']} has no gradient — "
+                                        f"{f['message']}" for f in entry["findings"]]:
+                click.echo(line)
             if entry["error"]:
                 click.echo(f"error: {entry['error']}")
         click.echo(f"{len(merged['files'])} files in {len(reports)} reports.")
@@ -501,7 +516,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args, script_args = args[:cut], tuple(args[cut + 1:])
     try:
         rc = cli.main(args=args, prog_name="gradfix", standalone_mode=False,
-                      obj={"script_args": script_args})
+                      obj={"script_args": script_args, "own_process": argv is None})
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:

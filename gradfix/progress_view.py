@@ -2,8 +2,8 @@
 k, diagnosing a partial fix, with the seconds spent so far.
 
 The pipeline needs no change for this: the runner it is given is wrapped, and each run it asks for
-is named from its arguments (a run with sites to expect verifies a candidate; the original is the
-first run and any later run of the same files). The CLI shows it only when stderr is a terminal,
+is named from its arguments (a run with sites to expect verifies a candidate; a script's original
+is its first run and any later run with the same files). The CLI shows it only when stderr is a terminal,
 so a pipe or a CI log sees nothing of it.
 """
 
@@ -24,8 +24,8 @@ class Watched:
     def __init__(self, runner, show: Show, clock: Callable[[], float] = time.monotonic) -> None:
         self._runner, self._show, self._clock = runner, show, clock
         self._start = clock()
-        self._first: tuple | None = None
-        self._candidates = 0
+        self._first: dict[Path, tuple] = {}  # per script: the patches of its original run
+        self._candidates: dict[Path, int] = {}
 
     def __getattr__(self, name: str):
         return getattr(self._runner, name)
@@ -38,13 +38,13 @@ class Watched:
 
     def what(self, script: Path, patches: dict | None, eager: bool | None, expect) -> str:
         """The words for one run (see the module doc)."""
-        key = (Path(script).resolve(), tuple(sorted((str(p), b) for p, b in (patches or {}).items())))
-        if self._first is None:
-            self._first = key
+        script = Path(script).resolve()
+        key = tuple(sorted((str(p), b) for p, b in (patches or {}).items()))
+        first = self._first.setdefault(script, key)
         if expect is not None:
-            self._candidates += 1
-            return f"verifying candidate fix {self._candidates} (the patched program, several steps)"
-        if key == self._first:
+            self._candidates[script] = self._candidates.get(script, 0) + 1
+            return f"verifying candidate fix {self._candidates[script]} (the patched program, several steps)"
+        if key == first:
             return "running the original" + (" (eager, to diagnose)" if eager else " in its own mode")
         return "diagnosing what a partial fix left"
 
