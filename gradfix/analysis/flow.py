@@ -23,6 +23,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from gradfix.analysis.access import access, access_path, expr_reads, related
+from gradfix.analysis.callees import Callees
 from gradfix.analysis.names import TRAINABLE_ATTRS, Names, parse
 from gradfix.analysis.nodes import calls_in, children, walk
 from gradfix.errors import strict
@@ -109,6 +110,8 @@ class Flow:
         self.names = Names(wrapper)
         self._pos = wrapper.resolve(PositionProvider)
         self.imported = _imported_names(self.module)
+        self._callees = Callees(self.module)
+        self._globals = _module_bindings(self.module)
         self.tapes: list[Tape] = []
         self.calls: list[GradientCall] = []
         self._walk(self.module, [], None, None)
@@ -213,7 +216,8 @@ class Flow:
         stmts, trainable = [], set(roots)
         for blk, k, region, acc in raw:
             writes = frozenset(w for w in acc.writes if w.split(".")[0] not in self.imported)
-            hot = related(acc.reads, trainable)
+            hot = related(acc.reads, trainable) or related(self._reads_through_calls(blk.body[k], tape.klass),
+                                                            trainable)
             if hot:
                 trainable |= writes
             node = blk.body[k]
@@ -222,6 +226,19 @@ class Flow:
         path = _backward(stmts, expr_reads(target))
         self.calls.append(GradientCall(call, self.line(call), tape, target, tuple(roots),
                                        tuple(stmts), path, frozenset(trainable)))  # fmt: skip
+
+    def _reads_through_calls(self, node: cst.CSTNode, klass: Optional[cst.ClassDef]) -> frozenset[str]:
+        """What the functions of this module that ``node`` calls read of the module's globals (a
+        model built at module level) or of ``self`` (the caller's object): ``losses = task_losses(x)``
+        runs ``encoder`` although the statement never names it."""
+        out: set[str] = set()
+        for function, owner in self._callees.of([node], klass):
+            for path in expr_reads(function.body):
+                root = path.split(".")[0]
+                if (root in self._globals and root not in self.imported) or (
+                        root == "self" and owner is not None and owner is klass):
+                    out.add(path)
+        return frozenset(out)
 
     def _sources(self, expr: cst.BaseExpression, raw: list) -> list[str]:
         """Access paths of the sources, expanding names bound to what they are computed from."""
@@ -318,6 +335,19 @@ def _gradient_calls(stmt: cst.CSTNode, tape_name: str) -> Iterator[cst.Call]:
             and access_path(func.value) == tape_name
         ):
             yield call
+
+
+def _module_bindings(module: cst.Module) -> frozenset[str]:
+    """Names assigned at module level (``encoder = make_encoder()``)."""
+    out: set[str] = set()
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else (
+                    [small.target] if isinstance(small, (cst.AnnAssign, cst.AugAssign)) else [])
+                for target in targets:
+                    out.update(n.value for n in walk(target) if isinstance(n, cst.Name))
+    return frozenset(out)
 
 
 def _imported_names(module: cst.Module) -> frozenset[str]:
