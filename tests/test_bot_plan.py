@@ -208,7 +208,7 @@ def test_https_pushes_get_the_token_through_gits_environment_not_the_command_lin
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     subprocess.run(["git", "-C", str(tmp_path), "remote", "add", "origin", "https://ghe.example/octo/proj.git"],
                    check=True)
-    env = Git(tmp_path, "ghs_tok")._auth("origin")
+    env = Git(tmp_path, "ghs_tok", ("ghe.example",))._auth("origin")
     header = "AUTHORIZATION: basic " + base64.b64encode(b"x-access-token:ghs_tok").decode()
     # git itself reads it: the empty value first clears a header actions/checkout may have stored
     seen = subprocess.run(["git", "-C", str(tmp_path), "config", "--get-all", "http.https://ghe.example/.extraheader"],

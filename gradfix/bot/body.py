@@ -10,7 +10,9 @@ import shlex
 from dataclasses import dataclass
 from pathlib import Path
 
+from gradfix.bot import markdown as md
 from gradfix.bot.fixset import FixSet
+from gradfix.bot.secrets import redact
 from gradfix.emit import finding_line
 from gradfix.pairs import pairs
 from gradfix.types import ProbeResult
@@ -46,7 +48,8 @@ def marker_line(marker: Marker) -> str:
     data = {"fingerprint": marker.fingerprint, "script": marker.script, "base": marker.base}
     if marker.closed_by_gradfix:
         data["closed_by_gradfix"] = True
-    return f"<!-- gradfix {json.dumps(data, sort_keys=True)} -->"
+    text = json.dumps(data, sort_keys=True).replace("<", "\\u003c").replace(">", "\\u003e")  # no "-->" inside
+    return f"<!-- gradfix {text} -->"
 
 
 def closed_body(body: str, reason: str) -> str:
@@ -55,7 +58,7 @@ def closed_body(body: str, reason: str) -> str:
     old = marker_of(body)
     rest = _MARKER.sub("", body, count=1).lstrip("\n")
     head = marker_line(Marker(old.fingerprint, old.script, old.base, True)) if old else ""
-    return f"{head}\n> **Closed by gradfix:** {reason}\n\n{rest}"
+    return f"{head}\n> **Closed by gradfix:** {md.text(reason)}\n\n{rest}"
 
 
 def _fence(text: str) -> str:
@@ -77,7 +80,7 @@ def _evidence(before: ProbeResult, after: ProbeResult | None) -> list[str]:
                else _norm(new.norm))
         cell = getattr(call, "cell", None)  # a notebook's gradient call: its cell, and the line there
         where = f"{Path(call.path).name}:" + (f"cell {cell}:line {call.line}" if cell is not None else f"{call.line}")
-        rows.append(f"| {where} | `{src.name}` | {was} | {now} |")
+        rows.append(f"| {md.text(where)} | `{md.code(src.name)}` | {was} | {now} |")
     loss_after = after.first_loss if after else None
     rows += ["", f"Loss of the first step: {_norm(before.first_loss)} before, {_norm(loss_after)} after."]
     return rows
@@ -92,19 +95,20 @@ def render(fix: FixSet, root: Path, base_sha: str, script_args: tuple[str, ...] 
     safety = ("safe: the codemods keep every value, and the first loss is unchanged"
               if proposal.safety.value == "safe" else
               "**unsafe**: the fix changes values; review it before merging")
-    command = shlex.join(["gradfix", "apply", "--dry-run", fix.script, *(["--", *script_args] if script_args else [])])
+    command = md.line(shlex.join(["gradfix", "apply", "--dry-run", fix.script,
+                                  *(["--", *script_args] if script_args else [])]))
     lines = [
         marker_line(Marker(fix.fingerprint, fix.script, fix.base)),
-        f"gradfix ran the training step of `{fix.script}` on `{fix.base}` (`{base_sha[:12]}`) and found "
-        f"variables that get no gradient. This pull request carries the fix it verified by running the "
-        f"step again: every variable now gets a finite gradient.",
+        f"gradfix ran the training step of `{md.code(fix.script)}` on `{md.code(fix.base)}` (`{base_sha[:12]}`) "
+        f"and found variables that get no gradient. This pull request carries the fix it verified by running "
+        f"the step again: every variable now gets a finite gradient.",
         "",
         "### What was wrong",
-        *(f"- {finding_line(f, 'fixed by ' + proposal.label, root)}" for f in outcome.findings),
+        *(f"- {md.text(finding_line(f, 'fixed by ' + proposal.label, root))}" for f in outcome.findings),
         "",
         "### The fix",
-        f"Codemods: {', '.join(f'`{c}`' for c in proposal.codemods)} ({safety}).",
-        *(f"- Note: {n}" for n in dict.fromkeys(proposal.notes)),
+        f"Codemods: {', '.join(f'`{md.code(c)}`' for c in proposal.codemods)} ({safety}).",
+        *(f"- Note: {md.text(n)}" for n in dict.fromkeys(proposal.notes)),
         "",
         f"{fence}diff",
         diff.rstrip("\n"),
@@ -114,14 +118,14 @@ def render(fix: FixSet, root: Path, base_sha: str, script_args: tuple[str, ...] 
         *_evidence(outcome.probe, outcome.verdict.result),
         "",
         "### Reproduce",
-        "```sh",
+        f"{_fence(command)}sh",
         "pip install gradfix",
         command,
-        "```",
+        _fence(command),
     ]
     body = "\n".join(lines) + "\n"
     if len(body) > MAX_BODY:  # keep the evidence; the diff is in the commit anyway
         start, end = lines.index(f"{fence}diff"), lines.index(fence, lines.index(f"{fence}diff") + 1)
         lines[start:end + 1] = ["The diff is too long to show here; see the commit of this pull request."]
         body = "\n".join(lines) + "\n"
-    return body
+    return redact(body)  # the bot's own credentials, wherever the program managed to put them

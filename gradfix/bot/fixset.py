@@ -52,10 +52,15 @@ class FixSet:
 
     @property
     def title(self) -> str:
+        """One line, credentials removed, no code span, @mention or reference of its own (the
+        variable names and the path come from the program and the repository)."""
+        from gradfix.bot.markdown import line
+
         names = ", ".join(dict.fromkeys(f.variable for f in self.outcome.findings))
         if len(names) > 60:
             names = f"{len(self.outcome.findings)} variables"
-        return f"Fix missing gradients in {self.script} ({names})"
+        title = line(f"Fix missing gradients in {self.script} ({names})")
+        return title.replace("`", "'").replace("@", "@\u200b").replace("#", "#\u200b")
 
     def diff(self, root: Path) -> str:
         return patch_diff(((root / c.path, c.before, c.after) for c in self.changes), root)

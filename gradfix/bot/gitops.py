@@ -28,14 +28,22 @@ class GitError(GradfixError):
     """A git command failed; the message carries git's own words, secrets removed."""
 
 
+def check_remote(remote: str) -> str:
+    """A remote name or a URL, never something git would read as an option."""
+    if not remote or remote.startswith("-") or any(c in remote for c in "\0\n\r"):
+        raise GitError(f"remote {remote!r}: expected a remote name or an https URL")
+    return remote
+
+
 class Git:
-    def __init__(self, root: Path, token: str | None = None):
-        """``token``: sent to https remotes (see ``_auth``)."""
+    def __init__(self, root: Path, token: str | None = None, hosts: tuple[str, ...] = ()):
+        """``token``: sent to https remotes on one of ``hosts`` (the code host's, see ``_auth``)."""
         self.root = root
         self.token = token
+        self.hosts = tuple(h.lower() for h in hosts)
 
     @classmethod
-    def at(cls, path: Path, token: str | None = None) -> Git:
+    def at(cls, path: Path, token: str | None = None, hosts: tuple[str, ...] = ()) -> Git:
         """The repository holding ``path`` (its top folder becomes ``root``)."""
         folder = path if path.is_dir() else path.parent
         try:
@@ -45,7 +53,7 @@ class Git:
             raise GitError("git is not installed (gradfix bot needs the git command)") from None
         except subprocess.CalledProcessError:
             raise GitError(f"{path}: not inside a git repository") from None
-        return cls(Path(out).resolve(), token)
+        return cls(Path(out).resolve(), token, hosts)
 
     def run(self, *args: str, env: Mapping[str, str] | None = None, input: bytes | None = None,
             remote: str | None = None) -> str:
@@ -57,23 +65,26 @@ class Git:
         return proc.stdout.decode(errors="replace").strip()
 
     def _auth(self, remote: str | None) -> dict[str, str]:
-        """For an https remote, the token as an HTTP header passed through git's environment
-        configuration: never on a command line, in a URL or in a file."""
+        """For an https remote on the code host, the token as an HTTP header passed through git's
+        environment configuration: never on a command line, in a URL or in a file, never to another
+        host, and no redirect followed with it."""
         if remote is None or self.token is None:
             return {}
         url = remote if "://" in remote else self._remote_url(remote)
         parts = urlsplit(url)
-        if parts.scheme != "https":
+        if parts.scheme != "https" or parts.username or (parts.hostname or "").lower() not in self.hosts:
             return {}
         creds = base64.b64encode(f"x-access-token:{self.token}".encode()).decode()
         key = f"http.{parts.scheme}://{parts.netloc}/.extraheader"
         # an empty value first drops a header actions/checkout may have stored for the same host
-        return {"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_0": key, "GIT_CONFIG_VALUE_0": "",
-                "GIT_CONFIG_KEY_1": key, "GIT_CONFIG_VALUE_1": f"AUTHORIZATION: basic {creds}"}
+        return {"GIT_CONFIG_COUNT": "3", "GIT_CONFIG_KEY_0": key, "GIT_CONFIG_VALUE_0": "",
+                "GIT_CONFIG_KEY_1": key, "GIT_CONFIG_VALUE_1": f"AUTHORIZATION: basic {creds}",
+                "GIT_CONFIG_KEY_2": "http.followRedirects", "GIT_CONFIG_VALUE_2": "false"}
 
     def _remote_url(self, name: str) -> str:
         """The URL of the remote ``name``; ``name`` itself when it is no remote's name (a path)."""
-        proc = subprocess.run(["git", "remote", "get-url", name], cwd=self.root, capture_output=True, text=True)
+        proc = subprocess.run(["git", "remote", "get-url", "--", check_remote(name)], cwd=self.root,
+                              capture_output=True, text=True)
         return proc.stdout.strip() if proc.returncode == 0 else name
 
     # ------------------------------------------------------------------ reading
@@ -96,13 +107,13 @@ class Git:
         return sorted({entry[3:] for entry in out.split("\0") if len(entry) > 3})
 
     def remote_sha(self, remote: str, branch: str) -> str | None:
-        out = self.run("ls-remote", "--heads", remote, f"refs/heads/{branch}", remote=remote)
+        out = self.run("ls-remote", "--heads", "--", check_remote(remote), f"refs/heads/{branch}", remote=remote)
         return out.split()[0] if out else None
 
     def edited_by_others(self, remote: str, branch: str) -> bool:
         """Whether the tip of ``branch`` on ``remote`` was committed by someone other than gradfix
         (a maintainer pushed to the fix branch: from then on it is theirs)."""
-        self.run("fetch", "--quiet", "--no-tags", remote, f"refs/heads/{branch}", remote=remote)
+        self.run("fetch", "--quiet", "--no-tags", "--", check_remote(remote), f"refs/heads/{branch}", remote=remote)
         return self.run("log", "-1", "--format=%ce", "FETCH_HEAD") != IDENTITY["GIT_COMMITTER_EMAIL"]
 
     # ------------------------------------------------------------------ writing
@@ -129,8 +140,9 @@ class Git:
         """Point ``branch`` at ``commit`` on ``remote``, only if it still is at ``expected`` (None:
         absent); a branch someone else moved in between is not overwritten."""
         lease = f"--force-with-lease=refs/heads/{branch}:{expected or ''}"
-        self.run("push", "--porcelain", lease, remote, f"{commit}:refs/heads/{branch}", remote=remote)
+        self.run("push", "--porcelain", lease, "--", check_remote(remote), f"{commit}:refs/heads/{branch}",
+                 remote=remote)
 
     def delete_branch(self, remote: str, branch: str, expected: str) -> None:
         lease = f"--force-with-lease=refs/heads/{branch}:{expected}"
-        self.run("push", "--porcelain", lease, remote, f":refs/heads/{branch}", remote=remote)
+        self.run("push", "--porcelain", lease, "--", check_remote(remote), f":refs/heads/{branch}", remote=remote)

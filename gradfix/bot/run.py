@@ -7,19 +7,22 @@ Events; the CLI prints them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from gradfix.bot import markdown as md
 from gradfix.bot.body import closed_body, marker_of, render
 from gradfix.bot.fixset import FixSet, fix_set
 from gradfix.bot.forge import Forge, PullRequest
 from gradfix.bot.gitops import Git
 from gradfix.bot.plan import Capped, Close, Create, Declined, Update, ours, plan
 from gradfix.bot.secrets import register
-from gradfix.bot.settings import BotSettings, Credentials
+from gradfix.bot.settings import BotSettings, Credentials, code_hosts
 from gradfix.discover import discover
 from gradfix.emit import STATUS, finding_line
 from gradfix.errors import GradfixError
@@ -55,7 +58,7 @@ class BotRun:
 
 def run_bot(paths: Sequence[Path], options: RunOptions, settings: BotSettings, creds: Credentials,
             jobs: int) -> BotRun:
-    git = Git.at(Path.cwd(), creds.token)
+    git = Git.at(Path.cwd(), creds.token, code_hosts(settings.api_url, os.environ))
     forge = None if settings.read_only else _forge(settings, creds, git)
     base = settings.base or git.branch() or os.environ.get("GITHUB_REF_NAME") or (
         forge.default_branch if forge is not None else None)
@@ -67,7 +70,7 @@ def run_bot(paths: Sequence[Path], options: RunOptions, settings: BotSettings, c
     fixes = _fix_sets(outcomes, git, base)
     events = [Event("unrepaired", line) for o in outcomes if isinstance(o, Unrepaired)
               for line in _lines(o, git.root)]
-    events += [Event("error", o.error) for o in outcomes if isinstance(o, Failed)]
+    events += [Event("error", md.line(o.error)) for o in outcomes if isinstance(o, Failed)]
     if settings.read_only:
         return BotRun(tuple(events + _write_patch(fixes, settings.patch_out, git.root)), tuple(outcomes))
 
@@ -122,7 +125,7 @@ def _rel(path: Path, root: Path) -> str:
 
 
 def _lines(outcome: Repaired | Unrepaired, root: Path) -> list[str]:
-    return [finding_line(f, "no verified fix", root) for f in outcome.findings]
+    return [md.line(finding_line(f, "no verified fix", root)) for f in outcome.findings]
 
 
 def _fix_sets(outcomes: Sequence[Outcome], git: Git, base: str) -> list[FixSet]:
@@ -144,12 +147,22 @@ def _fix_sets(outcomes: Sequence[Outcome], git: Git, base: str) -> list[FixSet]:
 
 
 def _write_patch(fixes: Sequence[FixSet], out: Path, root: Path) -> list[Event]:
+    """The patch file, written through no link: a fresh temporary file (O_EXCL, O_NOFOLLOW), then
+    renamed over ``out`` (a link committed as ``out`` is replaced, its target left alone)."""
     if not fixes:
         return []
     text = "".join(f.diff(root) for f in fixes)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8", newline="")
-    os.replace(tmp, out)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(tmp, flags, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        os.replace(tmp, out)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise GradfixError(f"{out}: cannot write the patch ({exc.strerror})") from None
     return [Event("patch", f"read-only token (a pull request from a fork?): nothing pushed; wrote "
                            f"{len(fixes)} verified fix{'es' * (len(fixes) != 1)} to {out} — upload it as "
                            f"an artifact, or apply it with `git apply {out}`")]
@@ -166,10 +179,10 @@ class _Actor:
     def __call__(self, action) -> Event:
         dry = self.settings.dry_run
         if isinstance(action, Declined):
-            return Event("declined", f"{action.fix.script}: not proposed again; a maintainer closed "
+            return Event("declined", f"{md.line(action.fix.script)}: not proposed again; a maintainer closed "
                                      f"#{action.pull.number} without merging it", action.fix.branch)
         if isinstance(action, Capped):
-            return Event("capped", f"{action.fix.script}: not opened; {action.max_open} gradfix pull "
+            return Event("capped", f"{md.line(action.fix.script)}: not opened; {action.max_open} gradfix pull "
                                    f"requests are already open (--max-open)", action.fix.branch)
         if isinstance(action, Close):
             return self._close(action, dry)
@@ -183,18 +196,18 @@ class _Actor:
         pushed = self._push(fix)
         if pushed is None:
             number = f"#{action.pull.number}" if isinstance(action, Update) else fix.branch
-            return Event("edited", f"{number} left alone: someone else pushed to {fix.branch} ({fix.script})",
+            return Event("edited", f"{number} left alone: someone else pushed to {fix.branch} ({md.line(fix.script)})",
                          fix.branch)
         if isinstance(action, Create):
             pull = self.forge.create(fix.branch, self.base, title, body)
-            return Event("created", f"opened #{pull.number} {pull.url} ({fix.script})", fix.branch, title, body)
+            return Event("created", f"opened #{pull.number} {pull.url} ({md.line(fix.script)})", fix.branch, title, body)
         assert isinstance(action, Update)
         pull = action.pull
         if pull.title != title or pull.body != body:
             self.forge.update(pull.number, title=title, body=body)
         elif not pushed:
-            return Event("unchanged", f"#{pull.number} is up to date ({fix.script})", fix.branch, title, body)
-        return Event("updated", f"updated #{pull.number} {pull.url} ({fix.script})", fix.branch, title, body)
+            return Event("unchanged", f"#{pull.number} is up to date ({md.line(fix.script)})", fix.branch, title, body)
+        return Event("updated", f"updated #{pull.number} {pull.url} ({md.line(fix.script)})", fix.branch, title, body)
 
     def _push(self, fix: FixSet) -> bool | None:
         """Push the fix commit: True when pushed, False when the branch already holds exactly it,
@@ -221,14 +234,15 @@ class _Actor:
         if current is not None and not self.git.edited_by_others(remote, pull.head):
             self.git.delete_branch(remote, pull.head, current)
         marker = marker_of(pull.body)
-        return Event("closed", f"closed #{pull.number} ({marker.script if marker else pull.head}): "
+        return Event("closed", f"closed #{pull.number} ({md.line(marker.script if marker else pull.head)}): "
                                f"{action.reason}", pull.head)
 
 
 def _commit_message(fix: FixSet, root: Path) -> str:
+    """One line per finding, each made of one line (a name holding a newline cannot add a trailer)."""
     proposal = fix.outcome.verdict.proposal
-    lines = [f"gradfix: fix missing gradients in {fix.script}", ""]
-    lines += [finding_line(f, f"fixed by {proposal.label}", root) for f in fix.outcome.findings]
+    lines = [f"gradfix: fix missing gradients in {md.line(fix.script)}", ""]
+    lines += [md.line(finding_line(f, f"fixed by {proposal.label}", root)) for f in fix.outcome.findings]
     lines += ["", f"Codemods: {', '.join(proposal.codemods)} ({proposal.safety.value}). Verified by running "
                   f"the step again: every variable gets a finite gradient.", "",
               f"Gradfix-Fingerprint: {fix.fingerprint}"]
