@@ -316,8 +316,14 @@ def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None, 
     if shard:
         targets = [t for t in targets if in_shard(t, parse_shard(shard))]
     color = _color()
+    watch = _run_status()
+
+    def clear() -> None:  # the progress line, before anything else is printed
+        if watch:
+            click.echo("\r\033[K", nl=False, err=True)
 
     def ask(outcome: Repaired) -> str:
+        clear()
         for line in text_lines(outcome, True, options.unsafe_fixes, verbose):
             click.echo(click.style(line, fg="yellow") if color else line)
         unsafe = outcome.verdict.proposal.safety.value == "unsafe"
@@ -339,6 +345,7 @@ def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None, 
             return QUIT
 
     def show(outcome: Outcome) -> None:
+        clear()
         if isinstance(outcome, Repaired):
             click.echo(f"{'wrote' if outcome.written else 'skipped'} {outcome.verdict.proposal.label} "
                        f"for {outcome.path}")
@@ -347,6 +354,7 @@ def _interactive(paths: Sequence[Path], options: RunOptions, shard: str | None, 
                 click.echo(line, err=isinstance(outcome, Failed))
 
     with runner_for(options) as runner:
+        runner = watch(runner) if watch else runner
         outcomes = review(targets, lambda p: examine(p, runner, options, write=False),
                           _write, ask, show)
     click.echo(summary(outcomes, True))
@@ -433,8 +441,10 @@ def merge(reports, fmt) -> None:
         click.echo(json.dumps(merged, indent=2))
     else:
         for entry in merged["files"]:
-            for f in entry["findings"]:
-                click.echo(f"{entry['path']}:{f['line']}: {f['variable']} has no gradient — {f['message']}")
+            diagnostics = [d["text"] for d in entry.get("diagnostics", ()) if not d["suppressed"]]
+            for line in diagnostics or [f"{entry['path']}:{f['line']}: {f['variable']} has no gradient — "
+                                        f"{f['message']}" for f in entry["findings"]]:
+                click.echo(line)
             if entry["error"]:
                 click.echo(f"error: {entry['error']}")
         click.echo(f"{len(merged['files'])} files in {len(reports)} reports.")
