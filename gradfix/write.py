@@ -1,11 +1,18 @@
 """Writing fixes: atomic, mode-preserving, all files or none, and no temporary file left behind.
 
 Each new content goes to a temporary file in the target's folder (flushed and fsynced), and only
-when every file is staged does each replace its original (``os.replace``, atomic). The temporary
-names are chosen first and handed to a small *watcher* process before the files exist; if gradfix
-is killed (even by SIGKILL) before it says it is done, the watcher deletes them. Temporary files
-left by an earlier run whose process is gone (the watcher killed with it) are swept on the next
-write to that folder.
+when every file is staged, and every original is checked *again* to still hold the bytes gradfix
+read (an editor that saved meanwhile wins: nothing is written), does each replace its original
+(``os.replace``, atomic). The temporary names are chosen first and handed to a small *watcher*
+process before the files exist; if gradfix is killed (even by SIGKILL, even with its whole process
+group: the watcher has a session of its own and is not below gradfix) before it says it is done,
+the watcher deletes them. Temporary files left by an earlier run whose watcher died too are swept
+on the next write to that folder.
+
+Documented choices: the owner and group are kept where the writer may set them (root always;
+otherwise the group, when the writer belongs to it), else the file becomes the writer's, as any
+editor's atomic save does. A file with more than one hard link is not written (replacing it would
+split it from its twins); the error says so.
 """
 
 from __future__ import annotations
@@ -32,9 +39,11 @@ def _temp_name(path: Path) -> Path:
 
 
 class _Watcher:
-    """A forked process that deletes the registered temporary files unless told the write is done.
+    """A process that deletes the registered temporary files unless told the write is done.
 
-    It reads names from a pipe; end of file without ``done`` means gradfix died mid-write."""
+    It reads names from a pipe; end of file without ``done`` means gradfix died mid-write. It is
+    forked twice, into a session of its own: neither a kill of gradfix's process group nor one of
+    gradfix's tree (``supervise.shutdown``) reaches it."""
 
     def __init__(self) -> None:
         self.pid = None
@@ -42,11 +51,16 @@ class _Watcher:
             return
         read, self._pipe = os.pipe()
         pid = os.fork()
-        if pid == 0:  # the watcher: no Python-level cleanup, no buffered output of the parent
-            os.close(self._pipe)
-            _watch(read)
-            os._exit(0)
+        if pid == 0:  # no Python-level cleanup, no buffered output of the parent
+            try:
+                os.close(self._pipe)
+                os.setsid()
+                if os.fork() == 0:  # the watcher proper, reparented away from gradfix
+                    _watch(read)
+            finally:
+                os._exit(0)
         os.close(read)
+        os.waitpid(pid, 0)  # the intermediate process, gone at once
         self.pid = pid
 
     def register(self, name: Path) -> None:
@@ -57,7 +71,6 @@ class _Watcher:
         if self.pid is not None:
             os.write(self._pipe, b"\0done\n")
             os.close(self._pipe)
-            os.waitpid(self.pid, 0)
             self.pid = None
 
 
@@ -101,8 +114,21 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _keep_owner(fd: int, info: os.stat_result) -> None:
+    """The original's owner and group on the new file, as far as the writer may set them."""
+    if not hasattr(os, "fchown"):
+        return
+    for uid, gid in ((info.st_uid, info.st_gid), (-1, info.st_gid)):
+        try:
+            os.fchown(fd, uid, gid)
+            return
+        except OSError:
+            continue
+
+
 def _stage(path: Path, data: bytes, watcher: _Watcher) -> Path:
-    mode = stat.S_IMODE(os.stat(path).st_mode)
+    info = os.stat(path)
+    mode = stat.S_IMODE(info.st_mode)
     tmp = _temp_name(path)
     watcher.register(tmp)
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -110,8 +136,9 @@ def _stage(path: Path, data: bytes, watcher: _Watcher) -> Path:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view):]
+        _keep_owner(fd, info)
+        os.fchmod(fd, mode)  # after fchown, which may clear set-id bits
         os.fsync(fd)
-        os.fchmod(fd, mode)
     except BaseException:
         os.close(fd)
         os.unlink(tmp)
@@ -132,6 +159,10 @@ def _check(path: Path, expected: bytes) -> None:
         raise WriteError(f"{path}: read-only file; nothing written")
     if not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK):
         raise WriteError(f"{path}: not writable; nothing written")
+    links = os.stat(path).st_nlink
+    if links > 1:
+        raise WriteError(f"{path}: has {links} hard links, which a replaced file would no longer share; "
+                         f"nothing written")
 
 
 def write_all(changes: Sequence[tuple[Path, bytes, bytes]]) -> None:
@@ -149,8 +180,13 @@ def write_all(changes: Sequence[tuple[Path, bytes, bytes]]) -> None:
     try:
         for path, _, new in changes:
             staged.append((_stage(path, new, watcher), path))
+        for path, expected, _ in changes:  # again, the moment before: an editor may have saved
+            _check(path, expected)
         for tmp, path in staged:
             os.replace(tmp, path)
+    except WriteError:
+        _discard(staged)
+        raise
     except OSError as exc:
         _discard(staged)
         raise WriteError(f"cannot write ({exc.strerror}); nothing written") from exc

@@ -124,3 +124,70 @@ def test_apply_keeps_a_missing_final_newline(tmp_path):
     assert proc.returncode == 0, proc.stderr
     after = path.read_bytes()
     assert not after.endswith(b"\n") and b"    y = w * x" in after
+
+
+# ---------------------------------------------------------------- red-team rows 7, 13, 25, 26
+EDITOR = """
+import ctypes, os, sys
+libc = ctypes.CDLL(None)
+fd = libc.inotify_init()
+libc.inotify_add_watch(fd, sys.argv[1].encode(), 0x100)  # IN_CREATE
+print("watching", flush=True)
+while b".gradfix" not in os.read(fd, 4096):
+    pass
+with open(os.path.join(sys.argv[1], "model.py"), "a") as fh:  # the editor saves while gradfix stages
+    fh.write("# USER EDIT\\n")
+"""
+
+
+def test_row7_an_edit_saved_while_gradfix_stages_is_kept(tmp_path):
+    target = tmp_path / "model.py"
+    target.write_bytes(b"x = 1\n")
+    editor = subprocess.Popen([sys.executable, "-c", EDITOR, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert editor.stdout.readline() == "watching\n"
+        with pytest.raises(WriteError, match="changed on disk"):
+            write_all([(target, b"x = 1\n", b"y = 2\n" * 200_000)])  # a few ms of staging
+        editor.wait(timeout=10)
+    finally:
+        editor.kill()
+    assert target.read_bytes() == b"x = 1\n# USER EDIT\n"
+    assert _listing(tmp_path).keys() == {"model.py"}
+
+
+def test_row13_a_kill_of_the_whole_process_group_leaves_no_temporary(tmp_path):
+    target = tmp_path / "model.py"
+    target.write_bytes(b"x = 1\n")
+    writer = (f"import sys; sys.path.insert(0, {str(ROOT)!r})\nfrom pathlib import Path\n"
+              f"from gradfix.write import write_all\n"
+              f"write_all([(Path({str(target)!r}), b'x = 1\\n', b'y = 2\\n' * 60_000_000)])\n")
+    proc = subprocess.Popen([sys.executable, "-c", writer], start_new_session=True)
+    try:
+        assert _wait_until(lambda: any(p.name.endswith(".gradfix") for p in tmp_path.iterdir()))
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert _wait_until(lambda: _listing(tmp_path) == {"model.py": b"x = 1\n"}), _listing(tmp_path).keys()
+
+
+def test_row25_a_hard_linked_file_is_not_split(tmp_path):
+    target = tmp_path / "model.py"
+    target.write_bytes(b"x = 1\n")
+    os.link(target, tmp_path / "twin.py")
+    with pytest.raises(WriteError, match="2 hard links"):
+        write_all([(target, b"x = 1\n", b"y = 2\n")])
+    assert (tmp_path / "twin.py").read_bytes() == target.read_bytes() == b"x = 1\n"
+    assert os.stat(target).st_ino == os.stat(tmp_path / "twin.py").st_ino
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root can give a file away")
+def test_row26_apply_as_root_keeps_the_owner_and_mode(tmp_path):
+    target = tmp_path / "model.py"
+    target.write_bytes(b"x = 1\n")
+    os.chown(target, 65534, 65534)
+    os.chmod(target, 0o664)
+    write_all([(target, b"x = 1\n", b"y = 2\n")])
+    info = os.stat(target)
+    assert (info.st_uid, info.st_gid, info.st_mode & 0o7777, target.read_bytes()) == (65534, 65534, 0o664, b"y = 2\n")
