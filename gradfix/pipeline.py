@@ -29,7 +29,7 @@ from gradfix.types import (
     Unrepaired,
     Verdict,
 )
-from gradfix.verify import STEPS, judge, ran_its_course
+from gradfix.verify import STEPS, judge, losses_equal, ran_its_course
 
 
 def _failure(path: Path, probe: ProbeResult, timeout: float) -> Failed | None:
@@ -200,6 +200,12 @@ class _Runs:
             own = self.own_mode().first_loss
             if own is not None:
                 verdict = judge(whole, result, self.first, exempt, lines, baseline_loss=own)
+            if verdict.proposal.safety is Safety.UNSAFE and self.first.first_loss is not None:
+                # The original fails in its own mode before any loss (NumPy a graph refuses): run
+                # the candidate eagerly too, like the original was, and compare the two eager losses.
+                eager = self.run(patches, eager=True, expect=expected(self.first, lines), steps=1)
+                if eager.status == "ok" and losses_equal(self.first.first_loss, eager.first_loss):
+                    verdict = judge(whole, result, self.first, exempt, lines, baseline_loss=result.first_loss)
         return verdict
 
 
