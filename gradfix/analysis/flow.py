@@ -16,12 +16,14 @@ sequence that the target depends on by def-use data flow over access paths (``ac
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from gradfix.analysis import budget
 from gradfix.analysis.access import access, access_path, expr_reads, related
 from gradfix.analysis.callees import Callees
 from gradfix.analysis.names import TRAINABLE_ATTRS, Names, parse
@@ -112,6 +114,7 @@ class Flow:
         self.imported = _imported_names(self.module)
         self._callees = Callees(self.module)
         self._globals = _module_bindings(self.module)
+        self._through: dict[tuple[int, int], frozenset[str]] = {}
         self.tapes: list[Tape] = []
         self.calls: list[GradientCall] = []
         self._walk(self.module, [], None, None)
@@ -216,7 +219,7 @@ class Flow:
         stmts, trainable = [], set(roots)
         for blk, k, region, acc in raw:
             writes = frozenset(w for w in acc.writes if w.split(".")[0] not in self.imported)
-            hot = related(acc.reads, trainable) or related(self._reads_through_calls(blk.body[k], tape.klass),
+            hot = related(acc.reads, trainable) or related(self.reads_through_calls(blk.body[k], tape.klass),
                                                             trainable)
             if hot:
                 trainable |= writes
@@ -227,10 +230,13 @@ class Flow:
         self.calls.append(GradientCall(call, self.line(call), tape, target, tuple(roots),
                                        tuple(stmts), path, frozenset(trainable)))  # fmt: skip
 
-    def _reads_through_calls(self, node: cst.CSTNode, klass: Optional[cst.ClassDef]) -> frozenset[str]:
+    def reads_through_calls(self, node: cst.CSTNode, klass: Optional[cst.ClassDef]) -> frozenset[str]:
         """What the functions of this module that ``node`` calls read of the module's globals (a
         model built at module level) or of ``self`` (the caller's object): ``losses = task_losses(x)``
         runs ``encoder`` although the statement never names it."""
+        key = (id(node), id(klass))
+        if key in self._through:
+            return self._through[key]
         out: set[str] = set()
         for function, owner in self._callees.of([node], klass):
             for path in expr_reads(function.body):
@@ -238,7 +244,8 @@ class Flow:
                 if (root in self._globals and root not in self.imported) or (
                         root == "self" and owner is not None and owner is klass):
                     out.add(path)
-        return frozenset(out)
+        self._through[key] = frozenset(out)
+        return self._through[key]
 
     def _sources(self, expr: cst.BaseExpression, raw: list) -> list[str]:
         """Access paths of the sources, expanding names bound to what they are computed from."""
@@ -263,14 +270,32 @@ def analyse(source: Union[str, MetadataWrapper]) -> Optional[Flow]:
 
     Flows of source text are cached: every codemod and the diagnosis analyse the same text, and
     the analysis (qualified names above all) costs far more than the rewrites. A Flow and its
-    libcst tree are immutable, so sharing one is safe."""
-    if isinstance(source, str):
-        return _analyse_text(source)
-    return _analyse(source)
+    libcst tree are immutable, so sharing one is safe.
+
+    The analysis runs under ``budget.bounded`` (deep nesting is analysed like shallow code; a text
+    that takes too long raises ``AnalysisTooCostly``, one clear line, in the main thread; a
+    warm-up in another thread gets None and leaves the saying to the main thread's call)."""
+    try:
+        if isinstance(source, str):
+            budget.known_failure(source)
+            return _analyse_text(source)
+        return budget.bounded(_analyse, source)
+    except budget.AnalysisTooCostly:
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        raise
 
 
 @functools.lru_cache(maxsize=64)
 def _analyse_text(source: str) -> Optional[Flow]:
+    try:
+        return budget.bounded(_parse_and_analyse, source)
+    except budget.AnalysisTooCostly as exc:
+        budget.remember(source, exc)
+        raise
+
+
+def _parse_and_analyse(source: str) -> Optional[Flow]:
     wrapper = parse(source)
     return None if wrapper is None else _analyse(wrapper)
 
@@ -278,6 +303,8 @@ def _analyse_text(source: str) -> Optional[Flow]:
 def _analyse(wrapper: MetadataWrapper) -> Optional[Flow]:
     try:
         return Flow(wrapper)
+    except RecursionError:
+        raise  # budget.bounded says it: nested too deeply even for its stack
     except Exception:  # noqa: BLE001 - unknown shapes of code: decline, never crash a codemod
         if strict():
             raise

@@ -38,7 +38,8 @@ _ON_LISTS = frozenset({"mean", "sum", "max", "min", "amax", "amin", "prod", "std
 class ToTf(cst.CSTTransformer):
     def __init__(self, flow: Flow, regions: dict[int, frozenset[str]], spelling: str) -> None:
         super().__init__()
-        self.names, self.regions, self.tf = flow.names, regions, spelling
+        self.flow, self.names, self.regions, self.tf = flow, flow.names, regions, spelling
+        self.classes: list[cst.ClassDef] = []
         self.integers = integer_uses(flow.names, flow.module)
         self.lists = TensorLists(flow.names, flow.module)
         self.stack: list[frozenset[str]] = []
@@ -58,9 +59,24 @@ class ToTf(cst.CSTTransformer):
             self.stack.pop()
         return result
 
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        self.classes.append(node)
+
+    def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
+        self.classes.pop()
+        return updated
+
+    def _derived(self, node: cst.CSTNode) -> bool:
+        """Whether ``node`` computes from the region's tensors, directly or through a function of
+        this module it calls (``self.forward_loss(x, y).numpy()`` runs the model)."""
+        if related(tensor_reads(self.names, node), self.stack[-1]):
+            return True
+        klass = self.classes[-1] if self.classes else None
+        return related(self.flow.reads_through_calls(node, klass), self.stack[-1])
+
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         updated = self._host_args(original, updated) if self.hosts else updated
-        if not self.stack or not related(tensor_reads(self.names, original), self.stack[-1]):
+        if not self.stack or not self._derived(original):
             return updated
         new = self._convert(original, updated)
         if new is None:

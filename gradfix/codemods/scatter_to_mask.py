@@ -221,7 +221,8 @@ def _unwrap_variables(code: str, focus: Optional[Focus]) -> Optional[str]:
             for node in walk(stmt.node):
                 if not isinstance(node, cst.Call) or not flow.names.is_tf(node.func, "Variable"):
                     continue
-                if related(expr_reads(node), call.trainable) and not (stmt.kills & mutated - stmt.writes):
+                reads = expr_reads(node) | flow.reads_through_calls(node, call.tape.klass)  # self.loss_fn(x)
+                if related(reads, call.trainable) and not (stmt.kills & mutated - stmt.writes):
                     found[id(node)] = call
     if not found:
         return None
