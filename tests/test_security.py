@@ -334,3 +334,54 @@ def test_stale_session_folders_are_swept_at_start_up(tmp_path):
     other.mkdir()
     assert supervise.sweep(tmp_path) == [stale]
     assert not stale.exists() and live.exists() and other.exists()
+
+
+# ---------------------------------------------------------------- bounded analysis (rows 21, 23)
+SEED = (ROOT / "corpus" / "seed_untracked_variable" / "train.py").read_text()
+NESTED = {"lambdas": "f = " + "lambda: " * 500 + "0\n", "dicts": "d = " + "{'a': " * 180 + "0" + "}" * 180 + "\n",
+          "lists": "l = " + "[" * 150 + "]" * 150 + "\n", "calls": "c = " + "f(" * 190 + ")" * 190 + "\n"}
+
+
+def _calls(flow):
+    return [(c.line, c.sources, c.trainable) for c in flow.calls]
+
+
+@pytest.mark.parametrize("shape", sorted(NESTED))
+def test_row21_deep_nesting_elsewhere_does_not_change_the_analysis(shape):
+    from gradfix.analysis.flow import analyse
+
+    assert _calls(analyse(SEED + NESTED[shape])) == _calls(analyse(SEED))
+
+
+def test_row23_analysis_has_a_deadline(monkeypatch):
+    from gradfix.analysis.budget import AnalysisTooCostly
+    from gradfix.analysis.flow import analyse
+
+    monkeypatch.setenv("GRADFIX_ANALYSIS_SECONDS", "0.3")
+    big = SEED + "zz = 1\n" * 3000
+    started = time.monotonic()
+    with pytest.raises(AnalysisTooCostly, match="too large to analyse within 0.3 s"):
+        analyse(big)
+    with pytest.raises(AnalysisTooCostly):  # known at once the second time
+        analyse(big)
+    assert time.monotonic() - started < 3
+
+
+def _check(folder: Path, name: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gradfix", "check", name], cwd=folder, capture_output=True,
+                          text=True, timeout=300,
+                          env={**os.environ, **env, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")})
+
+
+def test_rows_21_23_end_to_end(tmp_path):
+    """Same diagnosis with 500 nested lambdas appended; a file too big for the budget is one line."""
+    (tmp_path / "deep.py").write_text(SEED + NESTED["lambdas"])
+    (tmp_path / "big.py").write_text(SEED + "zz = 1\n" * 4000)
+    deep = _check(tmp_path, "deep.py")
+    assert deep.returncode == 1 and deep.stdout.startswith(
+        "deep.py:10: w has no gradient — computed before the tape starts (line 6)"), deep.stdout + deep.stderr
+    started = time.monotonic()
+    big = _check(tmp_path, "big.py", GRADFIX_ANALYSIS_SECONDS="1")
+    errors = [line for line in big.stderr.splitlines() if line.startswith("error:")]
+    assert big.returncode == 2 and len(errors) == 1 and "too large to analyse within 1 s" in errors[0]
+    assert "Traceback" not in big.stderr and time.monotonic() - started < 60

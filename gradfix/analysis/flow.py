@@ -16,12 +16,14 @@ sequence that the target depends on by def-use data flow over access paths (``ac
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass
 from typing import Iterator, Optional, Sequence, Union
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from gradfix.analysis import budget
 from gradfix.analysis.access import access, access_path, expr_reads, related
 from gradfix.analysis.callees import Callees
 from gradfix.analysis.names import TRAINABLE_ATTRS, Names, parse
@@ -268,14 +270,32 @@ def analyse(source: Union[str, MetadataWrapper]) -> Optional[Flow]:
 
     Flows of source text are cached: every codemod and the diagnosis analyse the same text, and
     the analysis (qualified names above all) costs far more than the rewrites. A Flow and its
-    libcst tree are immutable, so sharing one is safe."""
-    if isinstance(source, str):
-        return _analyse_text(source)
-    return _analyse(source)
+    libcst tree are immutable, so sharing one is safe.
+
+    The analysis runs under ``budget.bounded`` (deep nesting is analysed like shallow code; a text
+    that takes too long raises ``AnalysisTooCostly``, one clear line, in the main thread; a
+    warm-up in another thread gets None and leaves the saying to the main thread's call)."""
+    try:
+        if isinstance(source, str):
+            budget.known_failure(source)
+            return _analyse_text(source)
+        return budget.bounded(_analyse, source)
+    except budget.AnalysisTooCostly:
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        raise
 
 
 @functools.lru_cache(maxsize=64)
 def _analyse_text(source: str) -> Optional[Flow]:
+    try:
+        return budget.bounded(_parse_and_analyse, source)
+    except budget.AnalysisTooCostly as exc:
+        budget.remember(source, exc)
+        raise
+
+
+def _parse_and_analyse(source: str) -> Optional[Flow]:
     wrapper = parse(source)
     return None if wrapper is None else _analyse(wrapper)
 
@@ -283,6 +303,8 @@ def _analyse_text(source: str) -> Optional[Flow]:
 def _analyse(wrapper: MetadataWrapper) -> Optional[Flow]:
     try:
         return Flow(wrapper)
+    except RecursionError:
+        raise  # budget.bounded says it: nested too deeply even for its stack
     except Exception:  # noqa: BLE001 - unknown shapes of code: decline, never crash a codemod
         if strict():
             raise
