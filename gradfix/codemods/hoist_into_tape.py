@@ -179,6 +179,31 @@ class HoistIntoTape(Codemod):
                 """
             ),
         ),
+        Example(
+            title="the target computed again after the tape: the repeat goes, the tape's value is differentiated",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                x = tf.ones((2, 3))
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(model(x))
+
+                loss = tf.reduce_sum(model(x))
+                grads = tape.gradient(loss, model.trainable_variables)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                x = tf.ones((2, 3))
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_sum(model(x))
+                grads = tape.gradient(loss, model.trainable_variables)
+                """
+            ),
+        ),
         Unchanged(
             title="the value computed before the loop is read after it",
             code=textwrap.dedent(
@@ -349,8 +374,12 @@ def _filled(body: list, plan: _Plan) -> cst.With:
         head[0] = head[0].with_changes(
             leading_lines=[line for line in head[0].leading_lines if line.comment]
         )
-    tail = [_relined(body[i]) for i in sorted(plan.after)]
     inner = with_node.body
+    # a statement after the tape that repeats one of the tape's own (a second forward pass for the
+    # target) is dropped, not moved in: the target is the value the tape recorded
+    inside = list(inner.body) if isinstance(inner, cst.IndentedBlock) else []
+    tail = [_relined(body[i]) for i in sorted(plan.after)
+            if _bare(body[i]) not in {_bare(s) for s in inside}]
     if isinstance(inner, cst.SimpleStatementSuite):
         line = cst.SimpleStatementLine(body=inner.body, trailing_whitespace=inner.trailing_whitespace)
         inner = cst.IndentedBlock(body=[line])  # the one-line body's trailing comment stays on it
@@ -374,6 +403,11 @@ def _after_watches(body: list, head: list) -> int:
             break
         at += 1
     return at
+
+
+def _bare(stmt: cst.BaseStatement) -> str:
+    """A statement's code without the blank lines and comments above it."""
+    return cst.Module([]).code_for_node(stmt.with_changes(leading_lines=()))
 
 
 def _relined(stmt: cst.BaseStatement) -> cst.BaseStatement:
