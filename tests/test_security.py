@@ -385,3 +385,33 @@ def test_rows_21_23_end_to_end(tmp_path):
     errors = [line for line in big.stderr.splitlines() if line.startswith("error:")]
     assert big.returncode == 2 and len(errors) == 1 and "too large to analyse within 1 s" in errors[0]
     assert "Traceback" not in big.stderr and time.monotonic() - started < 60
+
+
+# ---------------------------------------------------------------- printed text, notebooks (rows 28, 27b)
+def test_row28_terminal_escapes_from_the_program_are_shown_not_obeyed(runner, tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text('import tensorflow as tf\nw = tf.Variable(1.0)\nglobals()["w\\x1b]0;t\\x07"] = w\n'
+                      'raise RuntimeError("\\x1b]52;c;cHduZWQ=\\x07 and \\x1b]0;pwned\\x07\\nsecond line")\n')
+    result = runner.run(script)
+    assert result.error.message.startswith("\\x1b]52;c;cHduZWQ=\\x07 and \\x1b]0;pwned\\x07")
+    assert "\x1b" not in result.error.message and "\x07" not in result.error.message
+    from gradfix.runner.protocol import printable
+
+    assert printable("a\x9b31mb\u202ec", name=True) == "a\\x9b31mb\\u202ec"
+
+
+def test_row27b_a_notebook_that_fails_validation_is_not_written(tmp_path):
+    import json
+
+    lines = SEED.splitlines(keepends=True)
+    cell = {"cell_type": "code", "execution_count": None, "id": "dup", "metadata": {}, "outputs": []}
+    notebook = {"cells": [{**cell, "source": lines[:6]}, {**cell, "source": lines[6:]}], "metadata": {},
+                "nbformat": 4, "nbformat_minor": 5}
+    path = tmp_path / "train.ipynb"
+    path.write_text(json.dumps(notebook, indent=1) + "\n")
+    before = path.read_bytes()
+    proc = subprocess.run([sys.executable, "-m", "gradfix", "apply", "train.ipynb"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")})
+    assert proc.returncode == 1 and "would not pass nbformat's validation" in proc.stdout, proc.stdout + proc.stderr
+    assert path.read_bytes() == before

@@ -59,15 +59,18 @@ def load_notebook(path: Path) -> SourceFile:
 
 
 def is_valid(text: str) -> bool:
-    """Whether nbformat validates the notebook ``text`` (a copy: validation may repair in place)."""
+    """Whether nbformat validates the notebook ``text`` (a copy: validation may repair in place),
+    and its cell ids are unique, as the format requires (nbformat's validate lets duplicates pass)."""
     nbformat = _nbformat()
     try:
+        data = json.loads(text)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            nbformat.validate(copy.deepcopy(json.loads(text)))
+            nbformat.validate(copy.deepcopy(data))
+        ids = [cell["id"] for cell in data.get("cells", ()) if isinstance(cell, dict) and "id" in cell]
     except Exception:  # noqa: BLE001
         return False
-    return True
+    return len(ids) == len(set(ids))
 
 
 def cells_of(text: str) -> list[Cell]:

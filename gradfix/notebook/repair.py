@@ -186,8 +186,9 @@ class Teller:
             after = replace_sources(before, changed)
         except LayoutError as exc:
             raise SplitError(f"the notebook's JSON is laid out in a way gradfix cannot edit ({exc})") from exc
-        if is_valid(before) and not is_valid(after):
-            raise SplitError("the changed notebook would not pass nbformat's validation")
+        if not is_valid(after):  # also where the original fails it: gradfix writes only valid notebooks
+            raise SplitError("the changed notebook would not pass nbformat's validation"
+                             + ("" if is_valid(before) else " (the original does not either)"))
         if to_program(cells_of(after)).text != program:
             # what is written must be what was verified: the cells as written make the program again
             raise SplitError("the cells as written would not make the program that was verified")

@@ -1,20 +1,40 @@
-"""Turning the probe's JSON result into gradfix's value types."""
+"""Turning the probe's JSON result into gradfix's value types.
+
+Every string the program controls (exception messages and types, variable and function names) is
+made safe to print: control characters, escape sequences above all (OSC 52 writes the clipboard,
+OSC 0 the window title), become visible ``\\xNN`` text; a message keeps its newlines and tabs.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from gradfix.types import Frame, GradientCall, ProbeError, ProbeResult, SiteRecord, SourceRecord
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text, *, name: bool = False) -> str:
+    """``text`` with control characters shown as escapes (``name``: newlines and tabs too)."""
+    return (_NAME_CONTROL if name else _CONTROL).sub(_visible, str(text))
+
+
 def _frames(raw: list[dict], unplace: Callable[[str], str]) -> tuple[Frame, ...]:
-    return tuple(Frame(unplace(f["path"]), int(f["line"]), f.get("function", "")) for f in raw)
+    return tuple(Frame(unplace(f["path"]), int(f["line"]), printable(f.get("function", ""), name=True)) for f in raw)
 
 
 def _source(raw: dict) -> SourceRecord:
     shape = raw.get("shape")
     return SourceRecord(
-        name=raw.get("name", "<tensor>"),
+        name=printable(raw.get("name", "<tensor>"), name=True),
         dtype=raw.get("dtype", "?"),
         shape=tuple(shape) if shape is not None else None,
         is_variable=bool(raw.get("is_variable")),
@@ -22,9 +42,9 @@ def _source(raw: dict) -> SourceRecord:
         has_gradient=bool(raw.get("has_gradient")),
         finite=bool(raw.get("finite", True)),
         norm=raw.get("norm"),
-        var_name=raw.get("var_name") or "",
+        var_name=printable(raw.get("var_name") or "", name=True),
         watched=bool(raw.get("watched", True)),
-        layer=raw.get("layer") or "",
+        layer=printable(raw.get("layer") or "", name=True),
         kind=raw.get("kind") or "",
     )
 
@@ -49,7 +69,7 @@ def parse_result(raw: dict, unplace: Callable[[str], str], output: str = "") -> 
             target_type=c.get("target_type", "?"),
             loss=c.get("loss"),
             sources=tuple(_source(s) for s in c.get("sources", [])),
-            error=c.get("error"),
+            error=printable(c["error"]) if isinstance(c.get("error"), str) else c.get("error"),
             step=int(c.get("step", 1)),
             watch_accessed=bool(c.get("watch_accessed", True)),
         )
@@ -58,7 +78,8 @@ def parse_result(raw: dict, unplace: Callable[[str], str], output: str = "") -> 
     err = raw.get("error")
     error = None
     if err:
-        error = ProbeError(err.get("type", "Error"), err.get("message", ""), _frames(err.get("stack", []), unplace))
+        error = ProbeError(printable(err.get("type", "Error"), name=True), printable(err.get("message", "")),
+                           _frames(err.get("stack", []), unplace))
     return ProbeResult(
         status=raw.get("status", "ok"),
         gradient_calls=calls,
