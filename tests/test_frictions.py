@@ -99,13 +99,23 @@ class _Shared:
         pass
 
 
-def gradfix(runner, cwd: Path, *args: str, answers: str | None = None) -> Result:
-    """``gradfix ARGS`` through ``cli.main`` in this process, on the shared zygote."""
-    from gradfix import scan
+def gradfix(runner, cwd: Path, *args: str, answers: str | None = None, outcomes: dict | None = None) -> Result:
+    """``gradfix ARGS`` through ``cli.main`` in this process, on the shared zygote; with ``outcomes``
+    (a dict shared between calls) each file is examined once and every later call renders that
+    outcome (one program, several output formats)."""
+    from gradfix import cli, scan
     from gradfix.cli import main
 
+    def once(path, runner, options, write):
+        if path not in outcomes:
+            outcomes[path] = real(path, runner, options, write)
+        return outcomes[path]
+
+    real = cli.examine
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(scan, "runner_for", lambda options, threads=None: _Shared(runner))
+        if outcomes is not None:
+            mp.setattr(cli, "examine", once)
         mp.chdir(cwd)
         with CliRunner().isolation(input=answers) as (out, err, _):
             code = main(list(args))
@@ -123,7 +133,8 @@ def _process_env() -> dict[str, str]:
 def encoder(runner, tmp_path_factory):
     folder = tmp_path_factory.mktemp("encoder")
     (folder / "enc.py").write_text(ENCODER)
-    return {fmt: gradfix(runner, folder, "check", *extra, "enc.py")
+    examined: dict = {}
+    return {fmt: gradfix(runner, folder, "check", *extra, "enc.py", outcomes=examined)
             for fmt, extra in (("text", ()), ("verbose", ("-v",)), ("json", ("--format", "json")),
                                ("sarif", ("--format", "sarif")))}
 
