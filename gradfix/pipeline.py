@@ -14,6 +14,7 @@ from gradfix.errors import InputError
 from gradfix.load import SourceFile, load
 from gradfix.propose import propose
 from gradfix.runner import Runner
+from gradfix.runner.snapshot import Snapshot
 from gradfix.sites import LineMap, expected
 from gradfix.suppress import split
 from gradfix.types import (
@@ -109,11 +110,20 @@ def repair(script: Path, runner: Runner, options: RunOptions,
     ``source``: the script's text, for a script that exists only in the sandbox (a notebook's
     program): it is written into every run's copy of the project, the user's folder never sees it."""
     own = {script.resolve(): source.data} if source is not None else {}
+    runs = _Runs(script, runner, options, own)
+    try:
+        return _repair(script, runs, options, codemods, source)
+    finally:
+        runs.close()
+
+
+def _repair(script: Path, runs: "_Runs", options: RunOptions, codemods: Sequence[Codemod],
+            source: SourceFile | None) -> Outcome:
+    own = runs.own
     try:
         text = (source or load(script)).text
         # The static analysis every later stage needs runs while the child runs the script.
         threading.Thread(target=analyse, args=(text,), daemon=True).start()
-        runs = _Runs(script, runner, options, own)
         original = runs.original()
         failed = _failure(script, original, options.timeout)
         if failed:
@@ -157,20 +167,41 @@ def repair(script: Path, runner: Runner, options: RunOptions,
 
 class _Runs:
     """The runs of one file's repair: the original (eager for diagnosis, in its own mode when that
-    is needed) and each candidate in the program's own mode."""
+    is needed) and each candidate in the program's own mode.
+
+    The original run keeps a snapshot of the script's setup (runner/snapshot.py); every later run
+    resumes from it where ``gradfix.resume`` finds that sound, and runs whole otherwise."""
 
     def __init__(self, script: Path, runner: Runner, options: RunOptions, own: dict[Path, bytes]) -> None:
         self.script, self.runner, self.options, self.own = script, runner, options, own
         self.first: ProbeResult | None = None
         self._own_mode: ProbeResult | None = None
+        self.snapshot: Snapshot | None = None
+
+    def _call(self, patches: dict[Path, bytes] | None, how: dict):
+        return lambda: self.runner.run(self.script, self.options.script_args, self.options.timeout,
+                                       patches=patches or None, **how)
 
     def run(self, patches: dict[Path, bytes] | None, **how) -> ProbeResult:
-        return self.runner.run(self.script, self.options.script_args, self.options.timeout,
-                               patches=patches or None, **how)
+        if self.snapshot is not None:
+            resumed = self.snapshot.run(self._call(patches, how), patches)
+            if resumed is not None:
+                return resumed
+        return self._call(patches, how)()
 
-    def diagnose(self, patches: dict[Path, bytes] | None) -> ProbeResult:
-        """A run for diagnosis: eager, unless that fails where the program's own mode does not."""
-        eager = self.run(patches, eager=True)
+    def close(self) -> None:
+        if self.snapshot is not None:
+            self.snapshot.close()
+
+    def diagnose(self, patches: dict[Path, bytes] | None, keep: bool = False) -> ProbeResult:
+        """A run for diagnosis: eager, unless that fails where the program's own mode does not.
+        ``keep``: the original's first run, which keeps the snapshot."""
+        if keep:
+            script = self.script.resolve()
+            eager, self.snapshot = Snapshot.keep(self.runner, script, self._call(patches, {"eager": True}),
+                                                 self.own.get(script))
+        else:
+            eager = self.run(patches, eager=True)
         if eager.missing_count or any(c.error for c in eager.gradient_calls) or ran_its_course(eager):
             return eager
         plain = self.run(patches, eager=False)
@@ -178,7 +209,7 @@ class _Runs:
         return plain if ran_its_course(plain) or further else eager
 
     def original(self) -> ProbeResult:
-        self.first = self.diagnose(self.own)
+        self.first = self.diagnose(self.own, keep=True)
         if not self.first.eager:
             self._own_mode = self.first
         return self.first

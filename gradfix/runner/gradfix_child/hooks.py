@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
+from gradfix_child.patching import swap
 from gradfix_child.record import Recorder, describe_source, is_finite, is_variable, name_of, target_info
 
 MAX_CALLS = 200
@@ -146,7 +147,9 @@ def instrument(rec: Recorder) -> None:
             _monitor(rec, site, call, target, grads)
         return result
 
-    tape_cls.__enter__, tape_cls.__exit__, tape_cls.gradient = enter, exit_, gradient
+    swap(tape_cls, "__enter__", enter)
+    swap(tape_cls, "__exit__", exit_)
+    swap(tape_cls, "gradient", gradient)
     _wrap_optimizers(rec)
 
 
@@ -227,7 +230,7 @@ def _wrap_optimizers(rec: Recorder) -> None:
                 rec.optimizer_applied = True
             return out
 
-        setattr(BaseOptimizer, method_name, wrapper)
+        swap(BaseOptimizer, method_name, wrapper)
 
     wrap("apply_gradients")
     wrap("apply")

@@ -19,7 +19,7 @@ import shutil
 import sys
 import time
 
-from gradfix_child import shorten, watch
+from gradfix_child import patching, shorten, snapshot, watch
 from gradfix_child.hooks import StopProbe, WatcherStop, instrument
 from gradfix_child.progress import Progress, Watcher
 from gradfix_child.record import Recorder
@@ -99,20 +99,28 @@ def _seed(seed: int) -> None:
         pass
 
 
-def prepare(request: dict, started: float) -> Recorder:
+def prepare(request: dict, started: float, fresh: bool = True) -> Recorder:
     """Seed, set the execution mode, and instrument TensorFlow and Keras for ``request``: the
-    steps shared by the probe and the probe injected into a user's command (inject.py)."""
+    steps shared by the probe and the probe injected into a user's command (inject.py).
+
+    ``fresh`` False: a candidate resumed from a kept snapshot (snapshot.py). The instrumentation
+    it inherited is replaced by its own, and nothing is seeded: the random state is the one the
+    program had at that point, as a whole run of it would have."""
     import tensorflow as tf
 
+    if not fresh:
+        patching.undo_all()
     rec = Recorder(request.get("user_roots") or [request.get("cwd") or os.getcwd()])
     rec.progress = Progress(int(request.get("steps", 3)), request.get("expect"),
                             float(request.get("timeout", 120)), started)
-    _seed(int(request.get("seed", 0)))
+    if fresh:
+        _seed(int(request.get("seed", 0)))
     tf.config.run_functions_eagerly(bool(request.get("eager", True)))
     follow_autograph(rec)
     if request.get("shorten", True):
         shorten.install(max(1, int(request.get("steps", 3))))
-    guard_links(request.get("linked", []))
+    if fresh:
+        guard_links(request.get("linked", []))
     instrument(rec)
     return rec
 
@@ -133,7 +141,7 @@ def follow_autograph(rec: Recorder) -> None:
             pass
         return converted
 
-    api._convert_actual = convert
+    patching.swap(api, "_convert_actual", convert)
 
 
 def run(request: dict) -> dict:
@@ -151,15 +159,29 @@ def run(request: dict) -> dict:
             "stack": [],
         }
         return _finish(result, Recorder([request["cwd"]]), started)
+    resuming = "resume" in request
+    if resuming:  # a candidate forked from a kept snapshot: in the kept run's folder (snapshot.py)
+        try:
+            snapshot.enter(request)
+        except snapshot.Unresumable as exc:
+            result.update(status="resume-failed", stopped="resume-failed")
+            result["error"] = {"type": "Unresumable", "message": str(exc)[:500], "stack": []}
+            return _finish(result, Recorder([request["cwd"]]), started)
     os.chdir(request["cwd"])
-    sys.argv = [request["script"], *request.get("args", [])]
-    sys.path.insert(0, os.path.dirname(request["script"]))
-    rec = prepare(request, started)
+    if not resuming:
+        sys.argv = [request["script"], *request.get("args", [])]
+        sys.path.insert(0, os.path.dirname(request["script"]))
+    rec = prepare(request, started, fresh=not resuming)
     watcher = Watcher(rec.progress, WatcherStop)
     watcher.start()
     try:
         try:
-            runpy.run_path(request["script"], run_name="__main__")
+            if resuming:
+                snapshot.resume(request)
+            elif request.get("keep"):
+                snapshot.run_script(request)
+            else:
+                runpy.run_path(request["script"], run_name="__main__")
             result["stopped"] = "end"
         finally:
             _settle(watcher)
@@ -167,6 +189,9 @@ def run(request: dict) -> dict:
         result["stopped"] = watcher.reason or "budget"
     except StopProbe as stop:
         result["stopped"] = stop.reason
+    except snapshot.Unresumable as exc:  # the kept snapshot does not fit this candidate: run it whole
+        result.update(status="resume-failed", stopped="resume-failed")
+        result["error"] = {"type": "Unresumable", "message": str(exc)[:500], "stack": []}
     except SystemExit as exc:
         code = exc.code
         result["stopped"] = "exit"
@@ -180,6 +205,7 @@ def run(request: dict) -> dict:
         }
     finally:
         sys.setprofile(None)
+        snapshot.settle(request, result)
     return _finish(result, rec, started)
 
 
@@ -229,7 +255,7 @@ def child_main(request: dict) -> None:
         sys.stderr.flush()
     except Exception:
         pass
-    write_result(request["result"], result)
+    write_result(request["result"], snapshot.given_paths(request, result))
 
 
 def main(argv: list[str]) -> int:

@@ -9,6 +9,8 @@ is left whole: its output has one row per input, and programs use that shape.
 
 from __future__ import annotations
 
+from gradfix_child.patching import swap
+
 FIT_BATCHES = 3
 EVALUATE_BATCHES = 2
 _CALLBACKS_POSITION = {"fit": 5, "evaluate": 6}  # the positional index of ``callbacks``
@@ -73,7 +75,7 @@ def install(fit_batches: int = FIT_BATCHES) -> bool:
             return original(self, *args, **kwargs)
 
         wrapper.__wrapped__ = original
-        setattr(owner, name, wrapper)
+        swap(owner, name, wrapper)
 
     shortened("fit", fit_batches, "stop_training")
     shortened("evaluate", EVALUATE_BATCHES, "stop_evaluating")
