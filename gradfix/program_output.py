@@ -17,7 +17,7 @@ MAX_WIDTH = 240
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _NOISE = (
-    re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ \S+:\d+\] "),  # absl/C++ log lines
+    re.compile(r"^[IWEF]\d{4} [\d:.]+\s+\d+ \S+:\d+\] "),  # absl/C++ log lines
     re.compile(r"^WARNING: All log messages before absl::InitializeLog\(\) is called"),
     re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWE] (tensorflow|external)/"),  # TF's C++ logging
     re.compile(r"^To enable the following instructions: .* rebuild TensorFlow"),

@@ -322,3 +322,48 @@ def test_annotations_for_every_kind_of_outcome(first):
     [(kind, props, message)] = by_file["zero"]
     assert kind == "warning" and props["line"] == "5" and "identically zero" in message
     assert "clean_manual_sgd_assign_sub" not in by_file and "ignored" not in by_file
+
+
+# --------------------------------------------------------------------------- one line per cause, the program's words
+
+
+def _finding(variable: str, line: int = 10, cause: Cause = Cause.OUTSIDE_TAPE, message: str = "computed before "
+             "the tape starts") -> Finding:
+    return Finding("train.py", line, variable, cause, message, 6)
+
+
+def test_findings_with_one_cause_at_one_call_are_one_group_in_first_seen_order():
+    from gradfix.group import common_prefix, group
+
+    layers = [_finding(f"encoder/dense_{i}/{p}") for i in range(3) for p in ("kernel", "bias")]
+    pair = [_finding("w", 12), _finding("b", 12)]  # two variables keep a line each
+    other = _finding("head", cause=Cause.LOSS_DISCONNECTED, message="never used")
+    groups = group([pair[0], *layers[:2], other, *layers[2:], pair[1]])
+    assert [g.label for g in groups] == ["w", "6 variables of 'encoder'", "head", "b"]
+    assert groups[1].variables == tuple(f.variable for f in layers)
+    assert common_prefix(["a/x", "b/x"]) == "" and group([_finding(n) for n in "abc"])[0].label == "3 variables (a, b, c)"
+
+
+def test_a_bare_variable_name_becomes_its_full_path():
+    from gradfix.group import full_name
+    from gradfix.types import SourceRecord
+
+    def src(name: str, var_name: str) -> SourceRecord:
+        return SourceRecord(name, "float32", (), True, True, False, var_name=var_name)
+
+    assert full_name(src("bias", "encoder/dense_2/bias")) == "encoder/dense_2/bias"
+    assert full_name(src("self.bias", "encoder/dense_2/bias")) == "self.bias"  # the code's own name stays
+    assert full_name(src("w", "w:0")) == "w"
+
+
+def test_the_programs_last_words_without_escapes_or_tensorflow_chatter():
+    from gradfix.program_output import MAX_WIDTH, tail
+
+    output = ("WARNING: All log messages before absl::InitializeLog() is called are written to STDERR\n"
+              "I0000 00:00:1796578495.861818   19911 port.cc:153] oneDNN custom operations are on.\n"
+              "\x1b]0;title\x07\x1b[31musage: train.py [-h] --epochs EPOCHS\x1b[0m\r\n"
+              "train.py: error: the following arguments are required: --epochs\n\n" + "x" * 500 + "\n")
+    assert tail(output) == ["usage: train.py [-h] --epochs EPOCHS",
+                            "train.py: error: the following arguments are required: --epochs",
+                            "x" * (MAX_WIDTH - 1) + "…"]
+    assert tail("\n".join(str(i) for i in range(100)), lines=3) == ["97", "98", "99"] and tail("") == []
