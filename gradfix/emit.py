@@ -178,7 +178,7 @@ def _calls(probe: ProbeResult | None) -> list[dict]:
         return []
     return [
         {"path": _name(c.path), "line": c.line, **_cell(c), "loss": c.loss, "target_type": c.target_type,
-         "sources": [{"name": s.name, "dtype": s.dtype, "shape": list(s.shape) if s.shape is not None else None,
+         "sources": [{"name": full_name(s), "dtype": s.dtype, "shape": list(s.shape) if s.shape is not None else None,
                       "has_gradient": s.has_gradient, "finite": s.finite, "norm": s.norm}
                      for s in c.sources]}
         for c in probe.gradient_calls
@@ -189,7 +189,7 @@ def _evidence(before: ProbeResult, after: ProbeResult | None) -> dict:
     variables = []
     for p in pairs(before, after):
         new = p.after
-        variables.append({"name": p.before.name, "line": p.call.line, **_cell(p.call), "before": p.before.has_gradient,
+        variables.append({"name": full_name(p.before), "line": p.call.line, **_cell(p.call), "before": p.before.has_gradient,
                           "after": bool(new and new.has_gradient), "norm_after": new.norm if new else None,
                           "dropped": p.dropped, "added": p.added})
     return {"loss_before": before.first_loss, "loss_after": after.first_loss if after else None,

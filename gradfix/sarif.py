@@ -24,7 +24,7 @@ from urllib.parse import quote
 from gradfix import __version__
 from gradfix.diff import display_path
 from gradfix.emit import STATUS, SUPPRESSED, finding_line, fix_tail, group_line
-from gradfix.group import Group, group
+from gradfix.group import Group, full_name, group
 from gradfix.types import (
     Cause,
     Failed,
@@ -155,8 +155,8 @@ def _strip(finding: Finding, line: str, root: Path | None) -> str:
 def zero_gradients(outcome: Outcome) -> list[ZeroGradient]:
     """Variables whose gradient is identically zero: in a healthy first step, or after a fix."""
     if isinstance(outcome, Healthy):
-        return [ZeroGradient(c.path, c.line, _cell(c), s.name,
-                             f"{_in_cell(c)}the gradient of {s.name} is identically zero (no error, but it will "
+        return [ZeroGradient(c.path, c.line, _cell(c), full_name(s),
+                             f"{_in_cell(c)}the gradient of {full_name(s)} is identically zero (no error, but it will "
                              f"not train)")
                 for c in outcome.probe.gradient_calls if c.step == 1 for s in c.sources
                 if s.has_gradient and s.norm == 0.0]
