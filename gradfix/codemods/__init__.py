@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gradfix.codemods.base import Codemod
+from gradfix.codemods.build_once import BuildOnce
 from gradfix.codemods.cast_to_float import CastToFloat
 from gradfix.codemods.drop_stop_gradient import DropStopGradient
 from gradfix.codemods.hoist_into_tape import HoistIntoTape
@@ -21,7 +22,7 @@ from gradfix.codemods.watch_variable import WatchVariable
 
 REGISTRY: tuple[Codemod, ...] = (
     HoistIntoTape(), TargetIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), WatchVariable(),
-    TrainableSources(), LateVariableList(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(),
+    TrainableSources(), LateVariableList(), BuildOnce(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(),
     StraightThrough(), CastToFloat(), SoftSurrogate(),
 )
 
