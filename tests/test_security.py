@@ -415,3 +415,24 @@ def test_row27b_a_notebook_that_fails_validation_is_not_written(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")})
     assert proc.returncode == 1 and "would not pass nbformat's validation" in proc.stdout, proc.stdout + proc.stderr
     assert path.read_bytes() == before
+
+
+@pytest.mark.skipif(not SANDBOX, reason="bubblewrap unusable here")
+def test_no_network_unless_allowed(tmp_path):
+    """A listener on the host's loopback: unreachable from the sandbox, reachable with --allow-network.
+    (Runs through --run with a script that never imports TensorFlow: no probe, just the sandbox.)"""
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(4)
+        (tmp_path / "net.py").write_text(
+            "import socket\ntry:\n"
+            f"    socket.create_connection(('127.0.0.1', {server.getsockname()[1]}), timeout=5)\n"
+            "    print('CONNECTED')\nexcept OSError as exc:\n    print('NO NETWORK', exc)\n")
+        seen = {}
+        for network in (False, True):
+            with Runner(command=f"{sys.executable} net.py", command_cwd=tmp_path, sandbox="bwrap",
+                        network=network) as runner:
+                seen[network] = runner.run(tmp_path / "net.py", timeout=30).output
+    assert "NO NETWORK" in seen[False] and "CONNECTED" in seen[True], seen
