@@ -416,8 +416,8 @@ def test_check_dry_run_apply_on_a_notebook(tmp_path):
     assert dry.stdout.startswith("--- a/analysis.ipynb (cell 9)\n+++ b/analysis.ipynb (cell 9)\n")
     assert "+++ b/analysis.ipynb (cell 11)\n" in dry.stdout
     assert "+        predictions = model(x_train, training=True)\n" in dry.stdout
-    assert ("analysis.ipynb:cell 11:line 4: sequential/dense/kernel has no gradient — computed before the tape "
-            "starts (cell 9, line 2); fixable by hoist-into-tape") in dry.stderr
+    assert ("analysis.ipynb:cell 11:line 4: 4 variables of 'sequential' have no gradient — computed before the "
+            "tape starts (cell 9, line 2); fixable by hoist-into-tape") in dry.stderr  # one line per cause
 
     applied = run_cli("apply", "analysis.ipynb", cwd=tmp_path)
     assert applied.returncode == 0, applied.stdout + applied.stderr
