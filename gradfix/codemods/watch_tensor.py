@@ -139,6 +139,8 @@ class WatchTensor(Codemod):
         if flow is None:
             return declined(source, "could not analyse the module")
         wanted = focus.variables if focus is not None else frozenset()
+        if any(w.startswith("<") for w in wanted):  # an unnamed source ("<tensor>"): any may be it
+            wanted = frozenset()
         host = focus.host if focus is not None else frozenset()
         inserts: dict[Spot, list[cst.SimpleStatementLine]] = {}
         renames: dict[int, tuple[str, str]] = {}
