@@ -324,6 +324,9 @@ class Runner:
         boot = str(RUNNER_DIR / "gradfix_child" / "boot")
         env["PYTHONPATH"] = os.pathsep.join(p for p in (boot, env.get("PYTHONPATH")) if p)
         env.update(GRADFIX_INJECT=str(req_path), GRADFIX_CHILD_DIR=str(RUNNER_DIR))
+        if self.sandboxed and os.sep not in self.command[0] and not shutil.which(self.command[0], path=env.get("PATH")):
+            # bwrap would start and then fail to exec it: say it as starting it here would
+            raise RunnerError(f"--run: cannot start {self.command[0]!r} (No such file or directory)")
         try:
             proc = subprocess.Popen(self._argv(self.command, request["cwd"]), stdin=subprocess.DEVNULL,
                                     stdout=subprocess.PIPE,
