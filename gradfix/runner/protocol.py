@@ -12,7 +12,6 @@ from collections.abc import Callable
 
 from gradfix.types import Frame, GradientCall, ProbeError, ProbeResult, SiteRecord, SourceRecord
 
-
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAME_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
