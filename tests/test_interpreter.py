@@ -14,10 +14,14 @@ from conftest import CORPUS
 from gradfix.interpreter import candidates, default_python
 
 SEED1 = CORPUS / "seed_untracked_variable" / "train.py"
-# the probed script proves where it runs: that interpreter, and no gradfix importable there
+# the probed script proves where it runs: no gradfix importable there, and, asked with the argument
+# `where`, it names its interpreter and stops, so that gradfix shows what it said (its sandbox keeps
+# every file it could write from the test)
 PROLOGUE = ("import importlib.util, sys\n"
             "assert importlib.util.find_spec('gradfix') is None, 'gradfix is importable'\n"
-            "open(sys.argv[1], 'w').write(sys.executable)\n")
+            "if sys.argv[1:] == ['where']:\n"
+            "    print('interpreter:', sys.executable)\n"
+            "    sys.exit(3)\n")
 
 
 @pytest.fixture(scope="module")
@@ -40,28 +44,33 @@ def _gradfix(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subpro
                           text=True, timeout=600)
 
 
-def _script(tmp_path: Path) -> tuple[Path, Path]:
-    seen = tmp_path / "interpreter.txt"
+def _script(tmp_path: Path) -> Path:
     script = tmp_path / "train.py"
     script.write_text(PROLOGUE + SEED1.read_text())
-    return script, seen
+    return script
+
+
+def _ran_under(run: subprocess.CompletedProcess) -> str:
+    """The interpreter the script named (asked with `where`), from its last output under gradfix's error."""
+    assert run.returncode == 2 and "exited with status 3" in run.stderr, run.stderr
+    [line] = [line for line in run.stderr.splitlines() if line.startswith("  | interpreter: ")]
+    return line[len("  | interpreter: "):]
 
 
 def test_python_flag_runs_the_probe_in_another_venv_without_gradfix(tf_venv, tmp_path):
-    script, seen = _script(tmp_path)
+    script = _script(tmp_path)
     for python in (str(tf_venv / "bin" / "python"), str(tf_venv)):  # the interpreter, or the venv
-        run = _gradfix("check", "--python", python, script.name, "--", str(seen), cwd=tmp_path)
-        assert run.returncode == 1, run.stderr
-        assert "w has no gradient" in run.stdout
-        assert seen.read_text() == str(tf_venv / "bin" / "python")
+        run = _gradfix("check", "--python", python, script.name, "--", "where", cwd=tmp_path)
+        assert _ran_under(run) == str(tf_venv / "bin" / "python")
+    run = _gradfix("apply", "--dry-run", "--python", str(tf_venv), script.name, cwd=tmp_path)
+    assert run.returncode == 1, run.stderr
+    assert "w has no gradient" in run.stderr and "+    y = w * x" in run.stdout
 
 
 def test_the_active_venv_is_the_default(tf_venv, tmp_path):
-    script, seen = _script(tmp_path)
-    run = _gradfix("apply", "--dry-run", script.name, "--", str(seen), cwd=tmp_path,
-                   env={"VIRTUAL_ENV": str(tf_venv)})
-    assert run.returncode == 1, run.stderr
-    assert seen.read_text() == str(tf_venv / "bin" / "python") and "+    y = w * x" in run.stdout
+    script = _script(tmp_path)
+    run = _gradfix("check", script.name, "--", "where", cwd=tmp_path, env={"VIRTUAL_ENV": str(tf_venv)})
+    assert _ran_under(run) == str(tf_venv / "bin" / "python")
 
 
 def test_default_order_virtual_env_then_conda_then_local_venv_then_this(tmp_path):
@@ -90,7 +99,7 @@ def test_the_first_candidate_with_tensorflow_wins(tf_venv, tmp_path):
 def test_an_interpreter_without_tensorflow_is_one_clear_line(tmp_path):
     bare = tmp_path / "bare"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(bare)], check=True)
-    script, _ = _script(tmp_path)
+    script = _script(tmp_path)
     run = _gradfix("check", "--python", str(bare / "bin" / "python"), script.name, cwd=tmp_path)
     assert run.returncode == 2 and "Traceback" not in run.stderr
     [line] = run.stderr.strip().splitlines()
