@@ -272,3 +272,33 @@ def test_rewrites_run_with_real_tensorflow():
         assert now["missing"] == 0, (name, code)
         if safe:
             assert now["loss"] == pytest.approx(was["loss"], rel=1e-5), (name, code)
+
+
+def test_watch_variable_finds_a_probe_named_non_trainable_source_through_a_method():
+    """``params = model.parameters()`` hides ``self.temperature``; the run named it, so the class's
+    ``trainable=False`` creation is made trainable."""
+    from gradfix.codemods.base import Focus
+    from gradfix.codemods.watch_variable import WatchVariable
+
+    source = (
+        "import tensorflow as tf\n"
+        "class Logistic(tf.Module):\n"
+        "    def __init__(self):\n"
+        "        self.w = tf.Variable(tf.ones([3, 1]))\n"
+        "        self.temperature = tf.Variable(1.0, trainable=False)\n"
+        "    def __call__(self, x):\n"
+        "        return tf.sigmoid((x @ self.w) / self.temperature)\n"
+        "    def parameters(self):\n"
+        "        return [self.w, self.temperature]\n"
+        "model = Logistic()\n"
+        "params = model.parameters()\n"
+        "with tf.GradientTape() as tape:\n"
+        "    loss = tf.reduce_mean(model(tf.ones((2, 3))))\n"
+        "grads = tape.gradient(loss, params)\n"
+    )
+    named = WatchVariable().rewrite(source, Focus(lines=frozenset({14}), variables=frozenset({"model.temperature"})))
+    assert named.changed
+    assert "self.temperature = tf.Variable(1.0, trainable=True)" in named.code
+    assert named.code.replace("trainable=True", "trainable=False") == source
+    unnamed = WatchVariable().rewrite(source, Focus(lines=frozenset({14}), variables=frozenset({"model.w"})))
+    assert not unnamed.changed

@@ -167,7 +167,13 @@ def _watch_non_trainable(flow: Flow, call: GradientCall, focus: Optional[Focus],
     (``self.t = self.add_weight(..., trainable=False)``, often in ``build``, so it does not exist
     before the tape's first step) is made trainable where it is created instead."""
     wanted = focus.variables if focus is not None else frozenset()
-    for path in source_paths(flow, call):
+    paths = source_paths(flow, call)
+    # the run names a source the code reaches through a call (``params = model.parameters()``):
+    # ``model.temperature`` is then found where its class creates it
+    for name in sorted(wanted - set(paths)):
+        if "." in name and "/" not in name and not name.startswith("<"):
+            flips |= {id(a) for v in _class_creations(flow, name) for a in v.args if _is_false(a, "trainable")}
+    for path in paths:
         if (wanted and path not in wanted) or already_watched(call, path):
             continue
         found = binding(flow, call, path)
