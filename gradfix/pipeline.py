@@ -134,7 +134,10 @@ def _repair(script: Path, runs: "_Runs", options: RunOptions, codemods: Sequence
     except InputError as exc:
         return Failed(script, str(exc))
     base = {p: s.text for p, s in sources.items()}
-    findings, quiet = split(diagnose(original, base), base)
+    try:
+        findings, quiet = split(diagnose(original, base), base)
+    except InputError as exc:  # the static analysis could not finish (analysis/budget.py)
+        return Failed(script, f"{script}: {exc}", original)
     if not findings:
         return Healthy(script, original, quiet)
     exempt = frozenset(f.variable for f in quiet)
