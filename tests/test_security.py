@@ -380,7 +380,7 @@ def test_row23_end_to_end(tmp_path):
     started = time.monotonic()
     big = _check(tmp_path, "big.py", GRADFIX_ANALYSIS_SECONDS="1")
     errors = [line for line in big.stderr.splitlines() if line.startswith("error:")]
-    assert big.returncode == 2 and len(errors) == 1 and "too large to analyse within 1 s" in errors[0]
+    assert big.returncode == 2 and len(errors) == 1 and "big.py: too large to analyse within 1 s" in errors[0]
     assert "Traceback" not in big.stderr and time.monotonic() - started < 60
 
 
