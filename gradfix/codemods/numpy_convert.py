@@ -185,6 +185,24 @@ class ToTf(cst.CSTTransformer):
         synthetic = cst.Call(func=original.func, args=[cst.Arg(orig_receiver), *original.args])
         return self._mapped(spec, synthetic, cst.Call(func=updated.func, args=[cst.Arg(receiver), *updated.args]))
 
+    def leave_Subscript(self, original: cst.Subscript, updated: cst.Subscript) -> cst.BaseExpression:
+        """``p[np.arange(n), actions]`` (NumPy's pick-one-per-row) on a tensor-derived value:
+        ``tf.gather(p, actions, batch_dims=1)`` (a tensor takes no array pairs as an index)."""
+        if not self.stack or len(original.slice) != 2 or not all(
+                isinstance(e.slice, cst.Index) for e in original.slice):
+            return updated
+        rows = original.slice[0].slice.value
+        if not (isinstance(rows, cst.Call) and len(rows.args) == 1 and self.names.of(rows.func)
+                & {"numpy.arange", "builtins.range", "tensorflow.range"}):
+            return updated
+        if not related(tensor_reads(self.names, original.value), self.stack[-1]):
+            return updated
+        self.changed = True
+        picked = updated.slice[1].slice.value
+        return self._call("gather", [cst.Arg(updated.value), cst.Arg(picked),
+                                     cst.Arg(cst.Integer("1"), keyword=cst.Name("batch_dims"),
+                                             equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))])
+
     def _module(self, node: cst.BaseExpression) -> bool:
         """``np``, ``np.linalg``, ``tf.math``: a reference to a library, not a value with methods."""
         return isinstance(node, (cst.Name, cst.Attribute)) and any(
@@ -235,11 +253,13 @@ class ToTf(cst.CSTTransformer):
             body = cst.Call(func=func, args=[cst.Arg(v) for v in values])
         else:
             return None
-        if body is None or isinstance(tout, (cst.List, cst.Tuple)):
+        if body is None:
             return None
         self.inlined = True
         self.notes.append("a tf.numpy_function/tf.py_function on the gradient path now runs its function on the tensors")
-        return body if tout is None else self._call("cast", [cst.Arg(body), cst.Arg(tout)])
+        if tout is None or isinstance(tout, (cst.List, cst.Tuple)):  # several outputs: the function's own
+            return body
+        return self._call("cast", [cst.Arg(body), cst.Arg(tout)])
 
     def _int(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         value = updated.args[0].value

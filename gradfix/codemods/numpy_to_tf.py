@@ -254,6 +254,35 @@ class NumpyToTf(RegionCodemod):
                 """
             ),
         ),
+        Example(
+            title="NumPy's pick-one-per-row index on the policy's probabilities (REINFORCE)",
+            before=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                policy = tf.keras.Sequential([tf.keras.layers.Dense(3)])
+                obs, actions = np.ones((4, 5), dtype=np.float32), np.array([0, 2, 1, 1])
+                with tf.GradientTape() as tape:
+                    probs = tf.nn.softmax(policy(obs))
+                    log_probs = np.log(probs.numpy()[np.arange(len(actions)), actions] + 1e-8)
+                    loss = -tf.reduce_mean(log_probs)
+                grads = tape.gradient(loss, policy.trainable_variables)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                policy = tf.keras.Sequential([tf.keras.layers.Dense(3)])
+                obs, actions = np.ones((4, 5), dtype=np.float32), np.array([0, 2, 1, 1])
+                with tf.GradientTape() as tape:
+                    probs = tf.nn.softmax(policy(obs))
+                    log_probs = tf.math.log(tf.gather(probs, actions, batch_dims=1) + 1e-8)
+                    loss = -tf.reduce_mean(log_probs)
+                grads = tape.gradient(loss, policy.trainable_variables)
+                """
+            ),
+        ),
         Unchanged(
             title="a forward pass before the tape and NumPy data preparation: not recorded, not rewritten",
             code=textwrap.dedent(
