@@ -198,7 +198,7 @@ def test_ci_sample(tmp_path):
         if c.name not in keep:
             shutil.rmtree(c)
     report_path = tmp_path / "report.json"
-    proc = _cli("run", out, "--json", report_path, "--jobs", 2)
+    proc = _cli("run", out, "--json", report_path, "--jobs", 2, "--batch", 4)
     t2 = time.monotonic()
     report = json.loads(report_path.read_text())
     print(proc.stdout)
