@@ -112,9 +112,12 @@ def repair(script: Path, runner: Runner, options: RunOptions,
     own = {script.resolve(): source.data} if source is not None else {}
     runs = _Runs(script, runner, options, own)
     try:
-        return _repair(script, runs, options, codemods, source)
-    finally:
-        runs.close()
+        outcome = _repair(script, runs, options, codemods, source)
+    except BaseException:
+        runs.close(talk=False)  # interrupted: the zygote may be mid-run, the keeper ends with it
+        raise
+    runs.close()
+    return outcome
 
 
 def _repair(script: Path, runs: "_Runs", options: RunOptions, codemods: Sequence[Codemod],
@@ -192,9 +195,9 @@ class _Runs:
                 return resumed
         return self._call(patches, how)()
 
-    def close(self) -> None:
+    def close(self, talk: bool = True) -> None:
         if self.snapshot is not None:
-            self.snapshot.close()
+            self.snapshot.close(talk)
 
     def diagnose(self, patches: dict[Path, bytes] | None, keep: bool = False) -> ProbeResult:
         """A run for diagnosis: eager, unless that fails where the program's own mode does not.

@@ -121,11 +121,12 @@ class Snapshot:
         self.resumed += 1
         return result
 
-    def close(self) -> None:
-        """End the keeper and remove what it held."""
+    def close(self, talk: bool = True) -> None:
+        """End the keeper and remove what it held. ``talk`` False: do not ask the zygote (after
+        an interruption it may still be answering a run; the keeper ends with it)."""
         pid = self.keeper.get("pid")
         self.keeper = {}
-        if pid and _zygote_alive(self.runner):
+        if pid and talk and _zygote_alive(self.runner):
             self.runner._via_zygote({"release": pid, "timeout": 10})
         shutil.rmtree(self.folder, ignore_errors=True)
         if self.root:

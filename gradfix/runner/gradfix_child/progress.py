@@ -221,8 +221,11 @@ class Watcher(threading.Thread):
 
     def stop(self) -> None:
         """No stop is raised after this returns; one raised but not yet delivered is taken back.
-        Call it from the main thread (it may receive the stop while it runs: call it again)."""
+        Call it from the main thread (it may receive the stop while it runs: call it again).
+        Only a stop that was raised is taken back: on CPython 3.11 taking back none leaves the eval
+        breaker set, and every bytecode the process runs after that crawls."""
         with self._lock:
             self.finished.set()
-        if self.target is not None and threading.get_ident() == self.target:
+            raised = self.reason is not None and self.on_due is None
+        if raised and self.target is not None and threading.get_ident() == self.target:
             raise_in(self.target, None)

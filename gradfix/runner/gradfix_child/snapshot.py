@@ -3,7 +3,7 @@ are forked from it and run only the rest of the script.
 
 The script's top-level statements run one at a time in its ``__main__`` module (``run_script``).
 Before each one, while the process is still as safe to fork as the zygote itself, the run forks a
-keeper there (and ends the one before): a process that waits on a Unix socket. Safe means:
+keeper there (and ends the one before): a process that waits on a Unix socket (keeper.py). Safe means:
 - TensorFlow's runtime has not started (no eager context: forking after it leaves its thread pools
   dead in the child, and the child hangs at its first graph function);
 - no thread or process besides the run's own (nothing of them would survive the fork);
@@ -29,15 +29,15 @@ import json
 import linecache
 import os
 import random
-import select
 import socket
 import sys
 import threading
 import time
 import types
 
+from gradfix_child import keeper
+
 FORK_AFTER_S = 0.05  # a keeper moves forward only past a statement that took this long
-IDLE_S = 1800.0  # a keeper nobody asked for ends by itself
 
 _state: dict = {"keeper": None, "dirty": "", "armed": False, "module": None}
 
@@ -178,7 +178,7 @@ def _keep(request: dict, index: int, nodes: list[ast.stmt]) -> None:
         if pid == 0:
             random.setstate(state)
             try:
-                _serve(listener, index, zygote)
+                keeper.serve(listener, index, zygote)
             finally:
                 os._exit(0)
         listener.close()
@@ -192,14 +192,14 @@ def _keep(request: dict, index: int, nodes: list[ast.stmt]) -> None:
         _state["armed"] = True
 
 
-def _end(keeper: dict) -> None:
+def _end(kept: dict) -> None:
     try:
-        os.kill(keeper["pid"], 9)
-        os.waitpid(keeper["pid"], 0)
+        os.kill(kept["pid"], 9)
+        os.waitpid(kept["pid"], 0)
     except (ProcessLookupError, ChildProcessError):
         pass
     try:
-        os.unlink(keeper["socket"])
+        os.unlink(kept["socket"])
     except OSError:
         pass
 
@@ -215,90 +215,6 @@ def settle(request: dict, result: dict) -> None:
     with open(tmp, "w", encoding="utf-8") as fh:
         json.dump(info, fh)
     os.replace(tmp, request["keep"])
-
-
-# ------------------------------------------------------------------ the keeper
-def _serve(listener: socket.socket, index: int, zygote: int) -> None:
-    """The keeper: wait for the zygote's requests; fork each candidate so that it becomes the
-    zygote's own child (the zygote is a subreaper), and tell the zygote its pid."""
-    # (No PyThreadState_SetAsyncExc(id, NULL) here to take back a stop the run's watcher may have
-    # meant for itself: on 3.11 that leaves the eval breaker set, and every bytecode after it crawls.
-    # The watcher raises only once a stop is due, which the keeping run never reaches.)
-    os.setsid()  # out of the kept run's process group, which is killed when that run ends
-    null = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(null, fd)
-    os.close(null)
-    parents = (os.getppid(), zygote)  # the kept run, and after it the zygote (a subreaper)
-    idle_until = time.monotonic() + IDLE_S
-    while time.monotonic() < idle_until:
-        if os.getppid() not in parents:  # the zygote is gone
-            return
-        ready, _, _ = select.select([listener], [], [], 1.0)
-        if not ready:
-            continue
-        conn, _ = listener.accept()
-        with conn:
-            message, fds = _receive(conn)
-            if message is None or not fds:
-                continue
-            message["resume"]["kept_index"] = index
-            pid = _fork_candidate(message, fds[0], listener, conn)
-            os.close(fds[0])
-            conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
-        idle_until = time.monotonic() + IDLE_S
-
-
-def _receive(conn: socket.socket) -> tuple[dict | None, list[int]]:
-    data, fds, _, _ = socket.recv_fds(conn, 1 << 20, 1)
-    while data and not data.endswith(b"\n"):
-        more = conn.recv(1 << 20)
-        if not more:
-            break
-        data += more
-    try:
-        return json.loads(data), list(fds)
-    except json.JSONDecodeError:
-        for fd in fds:
-            os.close(fd)
-        return None, []
-
-
-def _fork_candidate(request: dict, out_fd: int, listener: socket.socket, conn: socket.socket) -> int:
-    read_end, write_end = os.pipe()
-    state = random.getstate()
-    middle = os.fork()
-    if middle == 0:
-        try:
-            os.close(read_end)
-            pid = os.fork()
-            if pid == 0:
-                random.setstate(state)  # the kept state: a fork reseeds ``random`` from the OS
-                os.close(write_end)
-                listener.close()
-                conn.close()
-                _candidate(request, out_fd)
-            os.write(write_end, str(pid).encode())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    answer = os.read(read_end, 64)
-    os.close(read_end)
-    os.waitpid(middle, 0)  # once it is gone the candidate is the zygote's child
-    return int(answer or b"0")
-
-
-def _candidate(request: dict, out_fd: int) -> None:
-    from gradfix_child import probe
-
-    try:
-        os.setsid()
-        os.dup2(out_fd, 1)
-        os.dup2(out_fd, 2)
-        os.close(out_fd)
-        probe.child_main(request)
-    finally:
-        os._exit(0)
 
 
 # ------------------------------------------------------------------ a candidate
