@@ -64,6 +64,14 @@ def judge(zygote, case_dir: Path, work: Path, before: dict, rc, output: str) -> 
         if result["faithful_to"] == "forward":
             result["mutant_first_loss"] = case.get("mutant_first_loss")
             same = _same(a, case.get("mutant_first_loss"))
+            if case.get("mutant_first_loss") is None and result["repaired"]:
+                # the mutant failed before its traced step ran a loss: compare both eagerly, where
+                # the gradient call still sees the loss
+                theirs = orc.run(zygote, case_dir / "train.py", case.get("args", []), timeout=300, eager=True)
+                ours = orc.run(zygote, work / "train.py", case.get("args", []), timeout=300, eager=True)
+                result["mutant_first_loss"] = theirs.get("first_loss")
+                result["eager_first_loss"] = ours.get("first_loss")
+                same = theirs.get("first_loss") is not None and _same(ours.get("first_loss"), theirs.get("first_loss"))
         else:
             same = result["same_as_host"]
         result["faithful"] = result["repaired"] and same
