@@ -154,7 +154,11 @@ def run_script(request: dict) -> None:
                 _state["armed"] = False
                 _state["stopped_keeping"] = f"line {node.lineno}: {why}"
             elif time.monotonic() - last_fork >= FORK_AFTER_S or index == 0:
-                _keep(request, index, nodes)
+                try:
+                    _keep(request, index, nodes)
+                except OSError as exc:  # no socket or no fork here: the run goes on, unkept
+                    _state["armed"] = False
+                    _state["stopped_keeping"] = f"line {node.lineno}: cannot keep a snapshot ({exc})"
                 last_fork = time.monotonic()
         _execute(node, path, flags, module.__dict__)
 
