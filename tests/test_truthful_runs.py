@@ -263,7 +263,8 @@ def test_an_outer_loop_gradient_after_inner_steps_is_found(runner, tmp_path):
 def test_a_fix_that_fails_at_step_two_is_never_written(runner, tmp_path):
     """A tf.Module that makes new variables at every call: re-reading the variable list at each
     step (late-variable-list) passes step one, and the optimizer refuses the new set at step two
-    (ValueError: Unknown variable). The verifier sees step two; nothing is proposed as a fix."""
+    (ValueError: Unknown variable). The verifier sees step two: that is never proposed; making the
+    variables once (build-once) is."""
     script = _write(tmp_path, """
         import tensorflow as tf
 
@@ -287,8 +288,14 @@ def test_a_fix_that_fails_at_step_two_is_never_written(runner, tmp_path):
             grads = tape.gradient(loss, params)
             opt.apply_gradients(zip(grads, params))
         """)
-    outcome = repair(script, runner, RunOptions(unsafe_fixes=True))
+    from gradfix.codemods import REGISTRY
+
+    without = tuple(c for c in REGISTRY if c.NAME != "build-once")
+    outcome = repair(script, runner, RunOptions(unsafe_fixes=True), codemods=without)
     assert isinstance(outcome, Unrepaired) and outcome.suggestion is None, outcome
     assert outcome.tried and not any(v.accepted for v in outcome.tried)
     assert any("Unknown variable" in v.reason or "new variables" in v.reason for v in outcome.tried), \
         [v.reason for v in outcome.tried]
+    # the fix that holds at every step: the variables are made once (build-once)
+    fixed = repair(script, runner, RunOptions(unsafe_fixes=True))
+    assert isinstance(fixed, Repaired) and fixed.verdict.proposal.codemods == ("build-once",), fixed
