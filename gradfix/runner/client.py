@@ -8,6 +8,7 @@ kills its supervisor inside the sandbox is killed with the whole sandbox at ``ti
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import select
@@ -154,6 +155,17 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=8)
+def _import_path(python: str) -> tuple[str, ...]:
+    """Another interpreter's ``sys.path`` (its ``.pth`` lines included), asked once; () on failure."""
+    try:
+        out = subprocess.run([python, "-c", "import json, sys; print(json.dumps(sys.path))"],
+                             capture_output=True, text=True, timeout=30)
+        return tuple(p for p in json.loads(out.stdout or "[]") if isinstance(p, str))
+    except (OSError, ValueError, subprocess.SubprocessError):
+        return ()
+
+
 class Runner:
     """Runs training scripts for one step. Reuse one Runner for many runs: in fork mode it keeps a
     zygote that imported TensorFlow once. Use as a context manager, or call ``close()``."""
@@ -222,6 +234,8 @@ class Runner:
         needed += self.env.get("PYTHONPATH", "").split(os.pathsep)
         if python.resolve() == Path(sys.executable).resolve():
             needed += [sys.prefix, *sys.path]
+        elif bwrap.hidden(os.path.realpath(python)):
+            needed += _import_path(str(python))  # .pth lines may reach folders outside its venv
         if self.command:
             found = shutil.which(self.command[0], path=self.env.get("PATH"))
             needed += [os.path.dirname(found)] if found else []
