@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
+from conftest import processes_with, run_cli
 
 from gradfix.runner import Runner
 
@@ -41,26 +41,10 @@ def _marker(name: str) -> str:
     return f"gradfix-fault-{name}-{os.getpid()}-{time.time_ns()}"
 
 
-def _running(marker: str) -> list[int]:
-    """Processes (zombies aside) whose command line holds ``marker``."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{name}/cmdline").read_bytes()
-            state = Path(f"/proc/{name}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if marker.encode() in cmdline and state != b"Z":
-            found.append(int(name))
-    return found
-
-
 def _assert_nothing_left(marker: str) -> None:
     """Kill leftovers before failing, so that a failure never leaves junk behind."""
     time.sleep(0.2)
-    leftovers = _running(marker)
+    leftovers = processes_with(marker)
     for pid in leftovers:
         try:
             os.kill(pid, signal.SIGKILL)

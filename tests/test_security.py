@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, processes_with
 
 from gradfix.runner import Runner, bwrap, supervise
 from gradfix.runner.env import is_secret, scrubbed
@@ -210,28 +210,12 @@ def _marker(name: str) -> str:
     return f"gradfix-security-{name}-{os.getpid()}-{time.time_ns()}"
 
 
-def _alive_with(text: str) -> list[int]:
-    """Live processes (zombies aside) whose command line holds ``text``."""
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            cmdline = Path(f"/proc/{name}/cmdline").read_bytes()
-            state = Path(f"/proc/{name}/stat").read_bytes().rsplit(b")", 1)[1].split()[0]
-        except OSError:
-            continue
-        if text.encode() in cmdline and state != b"Z":
-            found.append(int(name))
-    return found
-
-
 def _leftovers(marker: str, tmpdir: Path, patience: float = 5.0) -> tuple[list[int], list[str]]:
     """Processes and session folders still there after ``patience`` seconds (killed before the
     test fails, so that a failure leaves nothing behind either)."""
     end = time.monotonic() + patience
     while True:
-        procs = _alive_with(marker) + _alive_with(str(tmpdir))
+        procs = processes_with(marker) + processes_with(str(tmpdir))
         sessions = [n for n in os.listdir(tmpdir) if n.startswith("gradfix-")]
         if (not procs and not sessions) or time.monotonic() > end:
             break
@@ -298,9 +282,9 @@ def test_rows_11_12_18_a_signal_to_gradfix_ends_the_tree_and_removes_the_copies(
     proc, tmpdir = _gradfix(tmp_path, short_tmp, mode, "--timeout", "120"), short_tmp
     try:
         end = time.monotonic() + 90
-        while not _alive_with(marker) and time.monotonic() < end and proc.poll() is None:
+        while not processes_with(marker) and time.monotonic() < end and proc.poll() is None:
             time.sleep(0.05)
-        assert _alive_with(marker), "the program never started"
+        assert processes_with(marker), "the program never started"
         os.kill(proc.pid, number)
         out, err = proc.communicate(timeout=30)
     finally:
