@@ -19,6 +19,7 @@ def focus_by_file(probe: ProbeResult) -> dict[Path, Focus]:
     functions: dict[Path, set[int]] = {}
     starved: dict[Path, set[int]] = {}
     host: dict[Path, set[str]] = {}
+    integer: dict[Path, set[str]] = {}
     for call in probe.gradient_calls:
         missing = call.missing
         if not (missing or call.empty) or not call.path:
@@ -29,11 +30,13 @@ def focus_by_file(probe: ProbeResult) -> dict[Path, Focus]:
         if len(missing) == len(call.sources):
             starved.setdefault(path, set()).add(call.line)
         host.setdefault(path, set()).update(s.name for s in missing if s.kind in ("numpy", "python"))
+        integer.setdefault(path, set()).update(s.name for s in missing if not s.is_variable
+                                               and s.dtype.lstrip("u").startswith("int"))
     if probe.missing_count:
         for frame in probe.functions:
             functions.setdefault(Path(frame.path).resolve(), set()).add(frame.line)
     return {p: Focus(frozenset(lines.get(p, ())), frozenset(names.get(p, ())), frozenset(functions.get(p, ())),
-                     frozenset(starved.get(p, ())), frozenset(host.get(p, ())))
+                     frozenset(starved.get(p, ())), frozenset(host.get(p, ())), frozenset(integer.get(p, ())))
             for p in {*lines, *functions}}
 
 

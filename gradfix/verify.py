@@ -132,6 +132,8 @@ def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult,
     zeros = tuple(dict.fromkeys(
         s.name for c in result.gradient_calls for s in c.sources if s.has_gradient and s.norm == 0.0
     ))
+    if reason is None:
+        reason = _silenced(original, zeros, exempt)
     before = original.first_loss if baseline_loss is None else baseline_loss
     after = result.first_loss
     if reason is None and proposal.safety is Safety.SAFE and not losses_equal(before, after):
@@ -150,6 +152,18 @@ def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult,
         proposal = replace(proposal, notes=(*proposal.notes, note))
     return Verdict(proposal, accepted=reason is None, reason=reason or "verified", result=result,
                    zero_gradients=zeros)
+
+
+def _silenced(original: ProbeResult, zeros: tuple[str, ...], exempt: frozenset[str]) -> str | None:
+    """Why a fix only silenced the error: every variable that had no gradient now has one that is
+    identically zero (a straight-through value a loss clips, a mask that is never open), so it would
+    still not train. None when at least one of them gets a non-zero gradient."""
+    missing = {s.name for c in original.gradient_calls for s in c.sources if not s.has_gradient} - exempt
+    if missing and missing <= set(zeros):
+        names = sorted(missing)
+        shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+        return f"the gradient of {shown} is identically zero after the fix: the error is silenced, not fixed"
+    return None
 
 
 def _loss(value: float | None) -> str:

@@ -84,6 +84,15 @@ def test_rejects_a_non_finite_gradient(runner, tmp_path):
     assert not verdict.accepted and "non-finite gradient for w" in verdict.reason
 
 
+def test_rejects_a_fix_that_only_silences_the_error(runner, tmp_path):
+    # w now gets a gradient, but one that is zero at every step (a straight-through value that a
+    # clip flattens): the error is gone and w still would not train
+    bad = FIXED.replace("loss = tf.reduce_mean(y ** 2)", "loss = tf.reduce_mean(tf.clip_by_value(y, 5.0, 6.0))")
+    verdict = _verdict(runner, tmp_path, bad)
+    assert not verdict.accepted and "identically zero after the fix" in verdict.reason
+    assert "w" in verdict.reason
+
+
 def test_rejects_a_program_that_computes_no_gradient(runner, tmp_path):
     bad = FIXED.replace("for epoch in range(50):\n    step()\n", "print('no training today')\n")
     verdict = _verdict(runner, tmp_path, bad)

@@ -79,6 +79,13 @@ def is_float_cast(names: Names, call: cst.Call) -> bool:
 
 def argmax_last_axis(names: Names, call: cst.Call) -> Optional[cst.BaseExpression]:
     """The logits of ``argmax(logits, axis=-1)`` (the last axis, explicitly or by K's default)."""
+    found = argmax_axis(names, call)
+    return found[0] if found and found[1] == -1 else None
+
+
+def argmax_axis(names: Names, call: cst.Call) -> Optional[tuple[cst.BaseExpression, int]]:
+    """``(logits, axis)`` of ``argmax(logits, axis=k)`` with a literal integer ``k`` (K's default is
+    the last axis, -1; TensorFlow's and NumPy's defaults are not given literally and not accepted)."""
     found = op_of(names, call)
     if not found or found.name != "argmax" or not call.args:
         return None
@@ -86,11 +93,12 @@ def argmax_last_axis(names: Names, call: cst.Call) -> Optional[cst.BaseExpressio
     if logits.keyword is not None or logits.star:
         return None
     if axis is None:
-        return logits.value if found.backend else None
-    value = axis.value
+        return (logits.value, -1) if found.backend else None
+    value, sign = axis.value, 1
     if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus):
-        if isinstance(value.expression, cst.Integer) and value.expression.value == "1":
-            return logits.value
+        value, sign = value.expression, -1
+    if isinstance(value, cst.Integer):
+        return logits.value, sign * int(value.value, 0)
     return None
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from gradfix.codemods.base import Codemod
 from gradfix.codemods.build_once import BuildOnce
 from gradfix.codemods.cast_to_float import CastToFloat
+from gradfix.codemods.derived_property import DerivedProperty
+from gradfix.codemods.float_source import FloatSource
 from gradfix.codemods.drop_stop_gradient import DropStopGradient
 from gradfix.codemods.hoist_into_tape import HoistIntoTape
 from gradfix.codemods.late_variable_list import LateVariableList
@@ -22,8 +24,8 @@ from gradfix.codemods.watch_variable import WatchVariable
 
 REGISTRY: tuple[Codemod, ...] = (
     HoistIntoTape(), TargetIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), WatchVariable(),
-    TrainableSources(), LateVariableList(), BuildOnce(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(),
-    StraightThrough(), CastToFloat(), SoftSurrogate(),
+    TrainableSources(), LateVariableList(), BuildOnce(), DerivedProperty(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(),
+    StraightThrough(), FloatSource(), CastToFloat(), SoftSurrogate(),
 )
 
 

@@ -28,6 +28,7 @@ class Focus:
     ``starved``: lines of the gradient calls where *every* source got ``None`` (nothing reaches the
     loss, so a gradient blocked on purpose elsewhere cannot be what the user relies on). ``host``:
     names of sources that were NumPy arrays or Python numbers, which a tape cannot watch.
+    ``integer``: names of sources (tensors or arrays, not variables) of an integer dtype.
     ``None`` instead of a Focus means "every gradient call in the file"."""
 
     lines: frozenset[int] = frozenset()
@@ -35,6 +36,7 @@ class Focus:
     functions: frozenset[int] = frozenset()
     starved: frozenset[int] = frozenset()
     host: frozenset[str] = frozenset()  # names of sources the probe saw as NumPy arrays or Python values
+    integer: frozenset[str] = frozenset()  # names of tensor/array sources of integer dtype (not variables)
 
     def moved(self, before: str, after: str) -> "Focus":
         """The same focus on ``after``, a rewrite of ``before``: its lines follow the lines a rewrite

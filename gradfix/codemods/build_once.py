@@ -129,7 +129,7 @@ class BuildOnce(Codemod):
                 if not isinstance(method.body, cst.IndentedBlock):
                     continue
                 for stmt in method.body.body:
-                    attr = _made_variable(flow, stmt)
+                    attr = made_variable(flow, stmt)
                     if attr is not None:
                         targets[id(stmt)] = attr
         if not targets:
@@ -143,7 +143,7 @@ class BuildOnce(Codemod):
         return finished(source, module.code, ("variables created at every call now are created once",))
 
 
-def _made_variable(flow, stmt: cst.CSTNode) -> Optional[str]:
+def made_variable(flow, stmt: cst.CSTNode) -> Optional[str]:
     """``x`` for ``self.x = tf.Variable(...)`` / ``self.x = self.add_weight(...)``, else None."""
     if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign)):
         return None

@@ -8,7 +8,7 @@ from typing import Optional
 import libcst as cst
 
 from gradfix.analysis.nodes import walk
-from gradfix.analysis.ops import argmax_last_axis, is_float_cast, is_int_cast, op_of
+from gradfix.analysis.ops import argmax_axis, is_float_cast, is_int_cast, op_of
 from gradfix.codemods.base import (
     Example,
     RegionCodemod,
@@ -89,6 +89,36 @@ class StraightThrough(RegionCodemod):
                 """
             ),
         ),
+        Example(
+            title="a one-hot of the argmax over axis 1 fed to a cross-entropy",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                dense = tf.keras.layers.Dense(3)
+                ce = tf.keras.losses.CategoricalCrossentropy()
+                x, y = tf.ones([2, 4]), tf.one_hot([0, 2], 3)
+                with tf.GradientTape() as tape:
+                    logits = dense(x)
+                    predicted = tf.one_hot(tf.argmax(logits, axis=1), 3)
+                    loss = ce(y, predicted)
+                grads = tape.gradient(loss, dense.trainable_variables)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                dense = tf.keras.layers.Dense(3)
+                ce = tf.keras.losses.CategoricalCrossentropy()
+                x, y = tf.ones([2, 4]), tf.one_hot([0, 2], 3)
+                with tf.GradientTape() as tape:
+                    logits = dense(x)
+                    soft = tf.experimental.numpy.moveaxis(tf.nn.softmax(logits, axis=1), 1, -1)
+                    predicted = soft + tf.stop_gradient(tf.one_hot(tf.argmax(logits, axis=1), 3) - soft)
+                    loss = ce(y, predicted)
+                grads = tape.gradient(loss, dense.trainable_variables)
+                """
+            ),
+        ),
         Unchanged(
             title="rounding data, an argmax index for a metric, a value already straight-through",
             code=textwrap.dedent(
@@ -134,16 +164,20 @@ class _Straight(RegionTransformer):
         indices = original.args[0].value
         local = isinstance(indices, cst.Call)
         argmax = indices if local else self.value_of(indices)
-        logits = argmax_last_axis(self.names, argmax) if isinstance(argmax, cst.Call) else None
-        if logits is None or not (local or self.settled(logits)):
+        found = argmax_axis(self.names, argmax) if isinstance(argmax, cst.Call) else None
+        if found is None or not (local or self.settled(found[0])):
             return None
+        logits, axis = found
         if local:
             logits = self.stable(updated.args[0].value.args[0].value)
             if logits is None:
                 return None
             inner = _with_arg(updated.args[0].value, 0, logits)
             updated = _with_arg(updated, 0, inner)
-        soft = self.op("nn.softmax", logits.deep_clone(), axis=cst.parse_expression("-1"))
+        soft = self.op("nn.softmax", logits.deep_clone(), axis=cst.parse_expression(str(axis)))
+        if axis != -1:  # one_hot puts the classes last
+            soft = self.op("experimental.numpy.moveaxis", soft, cst.parse_expression(str(axis)),
+                           cst.parse_expression("-1"))
         return self.straight(self.named(soft, "soft"), updated)
 
     def _from_cast(self, original: cst.Call, updated: cst.Call) -> Optional[cst.BaseExpression]:
