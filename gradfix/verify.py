@@ -132,7 +132,7 @@ def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult,
     zeros = tuple(dict.fromkeys(
         s.name for c in result.gradient_calls for s in c.sources if s.has_gradient and s.norm == 0.0
     ))
-    if reason is None:
+    if reason is None and _surrogate(proposal):
         reason = _silenced(original, zeros, exempt)
     before = original.first_loss if baseline_loss is None else baseline_loss
     after = result.first_loss
@@ -152,6 +152,21 @@ def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult,
         proposal = replace(proposal, notes=(*proposal.notes, note))
     return Verdict(proposal, accepted=reason is None, reason=reason or "verified", result=result,
                    zero_gradients=zeros)
+
+
+def _surrogate(proposal: Proposal) -> bool:
+    """Whether the fix gives some op a gradient of its own making (straight-through, softmax
+    surrogates): a zero gradient there is the surrogate's failure, not the user's loss's nature (a
+    faithful rewrite, e.g. NumPy to TensorFlow, may rightly give the loss's true zero gradient)."""
+    from gradfix.codemods import get
+
+    for name in proposal.codemods:
+        try:
+            if get(name).SURROGATE:
+                return True
+        except KeyError:
+            continue
+    return False
 
 
 def _silenced(original: ProbeResult, zeros: tuple[str, ...], exempt: frozenset[str]) -> str | None:

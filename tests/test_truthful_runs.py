@@ -46,7 +46,7 @@ FIXED = ORIGINAL.replace("""    y = tf.matmul(x, w)
 
 
 def _judge(runner, tmp_path: Path, original_text: str, candidate: str, safety: Safety = Safety.SAFE,
-           timeout: float = 60):
+           timeout: float = 60, codemods: tuple[str, ...] = ("test-fix",)):
     """The verifier's verdict on ``candidate`` as a fix of ``original_text``, both run for real:
     the original for diagnosis (eager), the candidate in its own mode, as the pipeline runs them."""
     script = tmp_path / "train.py"
@@ -55,12 +55,13 @@ def _judge(runner, tmp_path: Path, original_text: str, candidate: str, safety: S
     lines = LineMap.of([(script, original_text, candidate)])
     result = runner.run(script, timeout=timeout, patches={script: candidate.encode()}, eager=False,
                         expect=expected(original, lines), steps=STEPS)
-    proposal = Proposal(("test-fix",), safety, (FilePatch(script, original_text, candidate),))
+    proposal = Proposal(codemods, safety, (FilePatch(script, original_text, candidate),))
     return judge(proposal, result, original, lines=lines)
 
 
-def _verdict(runner, tmp_path: Path, candidate: str, safety: Safety = Safety.SAFE, timeout: float = 60):
-    return _judge(runner, tmp_path, ORIGINAL, candidate, safety, timeout)
+def _verdict(runner, tmp_path: Path, candidate: str, safety: Safety = Safety.SAFE, timeout: float = 60,
+             codemods: tuple[str, ...] = ("test-fix",)):
+    return _judge(runner, tmp_path, ORIGINAL, candidate, safety, timeout, codemods)
 
 
 def test_the_real_fix_is_accepted_in_graph_mode_over_three_steps(runner, tmp_path):
@@ -88,9 +89,14 @@ def test_rejects_a_fix_that_only_silences_the_error(runner, tmp_path):
     # w now gets a gradient, but one that is zero at every step (a straight-through value that a
     # clip flattens): the error is gone and w still would not train
     bad = FIXED.replace("loss = tf.reduce_mean(y ** 2)", "loss = tf.reduce_mean(tf.clip_by_value(y, 5.0, 6.0))")
-    verdict = _verdict(runner, tmp_path, bad)
+    verdict = _verdict(runner, tmp_path, bad, codemods=("straight-through",))
     assert not verdict.accepted and "identically zero after the fix" in verdict.reason
     assert "w" in verdict.reason
+    # a faithful rewrite may give the loss's own zero gradient (a flat region of the user's loss):
+    # accepted, with the zero gradient reported
+    kept = _verdict(runner, tmp_path, bad, codemods=("hoist-into-tape",))
+    assert kept.accepted, kept.reason
+    assert kept.zero_gradients == ("w",)
 
 
 def test_rejects_a_program_that_computes_no_gradient(runner, tmp_path):

@@ -80,6 +80,9 @@ class Codemod(abc.ABC):
     DESCRIPTION: ClassVar[str]
     CAUSES: ClassVar[tuple[Cause, ...]]
     SAFETY: ClassVar[Safety]
+    # gives an op a gradient of the codemod's own making: a fix whose missing gradients all come out
+    # identically zero only silenced the error, and is rejected (verify.judge)
+    SURROGATE: ClassVar[bool] = False
     EXAMPLES: ClassVar[tuple[Example, ...]]
 
     @abc.abstractmethod

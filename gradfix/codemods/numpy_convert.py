@@ -13,7 +13,7 @@ from gradfix.analysis.access import related
 from gradfix.analysis.flow import Flow
 from gradfix.analysis.lists import TensorLists
 from gradfix.analysis.names import tf_attr
-from gradfix.analysis.nodes import parenthesize
+from gradfix.analysis.nodes import parenthesize, walk
 from gradfix.analysis.ops import integer_uses
 from gradfix.analysis.regions import tensor_reads
 from gradfix.codemods.numpy_table import DTYPES, FLOAT_TYPES, MATH, NUMPY, Spec, carry_args
@@ -47,6 +47,11 @@ class ToTf(cst.CSTTransformer):
         self.notes: list[str] = []
         self.hosts: dict[str, Callable[[cst.BaseExpression], cst.BaseExpression]] = {}
         self.inlined = False  # a host function was inlined: its body is converted on the next pass
+        # host functions the program may also call for NumPy values (methods, functions it calls
+        # elsewhere): the tape calls a TensorFlow twin, added beside them, and they stay as they are
+        self.twins: dict[int, dict[str, str]] = {}  # id(original class or module) -> {name: twin}
+        self.twinned: set[tuple[Optional[str], str]] = set()  # (class name or None, function name)
+        self.taken = {n.value for n in walk(flow.module) if isinstance(n, cst.Name)}
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         if id(node) in self.regions:
@@ -64,7 +69,52 @@ class ToTf(cst.CSTTransformer):
 
     def leave_ClassDef(self, original: cst.ClassDef, updated: cst.ClassDef) -> cst.ClassDef:
         self.classes.pop()
-        return updated
+        return updated.with_changes(body=updated.body.with_changes(body=self._with_twins(original, updated.body.body)))
+
+    def leave_Module(self, original: cst.Module, updated: cst.Module) -> cst.Module:
+        return updated.with_changes(body=self._with_twins(original, updated.body))
+
+    def _with_twins(self, owner: cst.CSTNode, body) -> list:
+        """``body`` with a copy of each twinned function, renamed, right after it."""
+        twins = self.twins.get(id(owner))
+        if not twins:
+            return list(body)
+        out = []
+        for stmt in body:
+            out.append(stmt)
+            if isinstance(stmt, cst.FunctionDef) and stmt.name.value in twins:
+                copy = _docstring(stmt.with_changes(name=cst.Name(twins[stmt.name.value])),
+                                  f"The TensorFlow version of {stmt.name.value}, for the gradient tape.")
+                out.append(copy.with_changes(leading_lines=[cst.EmptyLine(indent=False)] if owner is not self.flow.module
+                                             else [cst.EmptyLine(indent=False)] * 2))
+        return out
+
+    def _twin(self, func: cst.BaseExpression) -> cst.BaseExpression:
+        """``func`` itself, or the name of a TensorFlow twin of it when the program may also call it
+        for NumPy values: a method (``self.f``: anyone holding the object can), or a module function
+        this module names elsewhere. Its copy is converted on the next pass; the original is kept."""
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == "self" \
+                and self.classes:
+            owner, name = self.classes[-1], func.attr.value
+            defined = [m for m in owner.body.body if isinstance(m, cst.FunctionDef) and m.name.value == name]
+        elif isinstance(func, cst.Name):
+            owner, name = self.flow.module, func.value
+            defined = [f for f in self.flow.module.body if isinstance(f, cst.FunctionDef) and f.name.value == name]
+            uses = sum(isinstance(n, cst.Name) and n.value == name for n in walk(self.flow.module))
+            if uses <= 2:  # its def and this call: only the tape uses it, convert it in place
+                return func
+        else:
+            return func
+        if len(defined) != 1 or defined[0].decorators:
+            return func
+        twin = self.twins.setdefault(id(owner), {}).get(name)
+        if twin is None:
+            twin = _fresh(self.taken, f"{name}_tf")
+            self.twins[id(owner)][name] = twin
+            self.twinned.add((owner.name.value if isinstance(owner, cst.ClassDef) else None, name))
+            self.notes.append(f"{name} keeps its NumPy code for its other callers; the tape calls a TensorFlow "
+                              f"twin of it, {twin}")
+        return func.with_changes(attr=cst.Name(twin)) if isinstance(func, cst.Attribute) else cst.Name(twin)
 
     def _derived(self, node: cst.CSTNode) -> bool:
         """Whether ``node`` computes from the region's tensors, directly or through a function of
@@ -72,7 +122,22 @@ class ToTf(cst.CSTTransformer):
         if related(tensor_reads(self.names, node), self.stack[-1]):
             return True
         klass = self.classes[-1] if self.classes else None
-        return related(self.flow.reads_through_calls(node, klass), self.stack[-1])
+        if related(self.flow.reads_through_calls(node, klass), self.stack[-1]):
+            return True
+        hosted = self._hosted_call(node)  # tf.numpy_function(self.forward, [x], ...) runs self.forward(x)
+        return hosted is not None and related(self.flow.reads_through_calls(hosted, klass), self.stack[-1])
+
+    def _hosted_call(self, node: cst.CSTNode) -> Optional[cst.Call]:
+        """``f(a, b)`` for ``tf.numpy_function(f, [a, b], ...)`` (any host-function wrapper)."""
+        if not isinstance(node, cst.Call):
+            return None
+        for q in self.names.of(node.func):
+            if q in _HOST_FUNCTIONS:
+                func, inputs = (_argument(node, i, k) for i, k in enumerate(_HOST_FUNCTIONS[q][:2]))
+                if isinstance(func, (cst.Name, cst.Attribute)) and isinstance(inputs, (cst.List, cst.Tuple)):
+                    return cst.Call(func=func, args=[cst.Arg(e.value) for e in inputs.elements
+                                                     if isinstance(e, cst.Element)])
+        return None
 
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         updated = self._host_args(original, updated) if self.hosts else updated
@@ -250,7 +315,7 @@ class ToTf(cst.CSTTransformer):
         if isinstance(func, cst.Lambda):
             body = _substitute(func, values)
         elif isinstance(func, (cst.Name, cst.Attribute)):
-            body = cst.Call(func=func, args=[cst.Arg(v) for v in values])
+            body = cst.Call(func=self._twin(func), args=[cst.Arg(v) for v in values])
         else:
             return None
         if body is None:
@@ -397,3 +462,24 @@ def _host_form(names, before: cst.BaseExpression, after: cst.BaseExpression):
         return expr
 
     return rewrap
+
+
+def _fresh(taken: set[str], base: str) -> str:
+    name, i = base, 1
+    while name in taken:
+        name, i = f"{base}{i}", i + 1
+    taken.add(name)
+    return name
+
+
+def _docstring(function: cst.FunctionDef, text: str) -> cst.FunctionDef:
+    """``function`` with its docstring (if it has one) replaced by ``text``."""
+    body = function.body
+    if not isinstance(body, cst.IndentedBlock) or not body.body:
+        return function
+    first = body.body[0]
+    if not (isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1 and isinstance(first.body[0], cst.Expr)
+            and isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString))):
+        return function
+    line = first.with_changes(body=[cst.Expr(cst.SimpleString(f'"""{text}"""'))])
+    return function.with_changes(body=body.with_changes(body=[line, *body.body[1:]]))

@@ -6,12 +6,19 @@ from __future__ import annotations
 import textwrap
 from typing import Optional
 
+import libcst as cst
+
+from gradfix.analysis.flow import analyse
+from gradfix.analysis.names import tf_spelling
+from gradfix.analysis.regions import gradient_regions
 from gradfix.codemods.base import (
     Example,
     Focus,
     RegionCodemod,
     Rewrite,
     Unchanged,
+    apply_transformer,
+    declined,
 )
 from gradfix.codemods.numpy_convert import ToTf
 from gradfix.types import Cause, Safety
@@ -27,13 +34,24 @@ class NumpyToTf(RegionCodemod):
     def rewrite(self, source: str, focus: Optional[Focus] = None) -> Rewrite:
         """Two passes: the first may inline a ``tf.numpy_function``'s function into the tape, whose
         NumPy (in its body, now called on the path) the second pass converts."""
-        first = super().rewrite(source, focus)
+        first, twinned = self._pass(source, focus)
         if not first.changed or not any("tf.numpy_function" in n for n in first.notes):
             return first
-        second = super().rewrite(first.code, focus.moved(source, first.code) if focus is not None else None)
-        if not second.changed:
-            return first
-        return Rewrite(second.code, True, tuple(dict.fromkeys(first.notes + second.notes)))
+        second, _ = self._pass(first.code, focus.moved(source, first.code) if focus is not None else None)
+        code = second.code if second.changed else first.code
+        code = restore(source, code, twinned) if twinned else code
+        return Rewrite(code, code != source, tuple(dict.fromkeys(first.notes + second.notes)))
+
+    def _pass(self, source: str, focus: Optional[Focus]) -> tuple[Rewrite, frozenset]:
+        """One conversion, and the functions it gave a TensorFlow twin ((class or None, name))."""
+        flow = analyse(source)
+        if flow is None:
+            return declined(source, "could not analyse the module"), frozenset()
+        regions = gradient_regions(flow, focus, with_data=self.WITH_DATA)
+        if not regions:
+            return declined(source), frozenset()
+        transformer = ToTf(flow, regions, tf_spelling(flow.module))
+        return apply_transformer(source, flow.module, transformer), frozenset(transformer.twinned)
     EXAMPLES = (
         Example(
             title="seed: .numpy() and np.sqrt after the tape",
@@ -226,6 +244,47 @@ class NumpyToTf(RegionCodemod):
             ),
         ),
         Example(
+            title="a method run through tf.numpy_function that other code calls for NumPy: the tape gets a twin",
+            before=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                class Agent:
+                    def __init__(self):
+                        self.net = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+                    def act(self, states):
+                        \"\"\"NumPy in, NumPy out.\"\"\"
+                        return self.net(states).numpy().astype(np.float32)
+                    def train_step(self, states):
+                        with tf.GradientTape() as tape:
+                            out = tf.numpy_function(self.act, [states], tf.float32)
+                            loss = tf.reduce_mean(out ** 2)
+                        return tape.gradient(loss, self.net.trainable_variables)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import numpy as np
+                import tensorflow as tf
+                class Agent:
+                    def __init__(self):
+                        self.net = tf.keras.Sequential([tf.keras.layers.Dense(2)])
+                    def act(self, states):
+                        \"\"\"NumPy in, NumPy out.\"\"\"
+                        return self.net(states).numpy().astype(np.float32)
+
+                    def act_tf(self, states):
+                        \"\"\"The TensorFlow version of act, for the gradient tape.\"\"\"
+                        return tf.cast(self.net(states), tf.float32)
+                    def train_step(self, states):
+                        with tf.GradientTape() as tape:
+                            out = tf.cast(self.act_tf(states), tf.float32)
+                            loss = tf.reduce_mean(out ** 2)
+                        return tape.gradient(loss, self.net.trainable_variables)
+                """
+            ),
+        ),
+        Example(
             title="array methods on a value that was NumPy: .mean(), .T, .reshape(), .clip(), .astype()",
             before=textwrap.dedent(
                 """\
@@ -316,3 +375,26 @@ class NumpyToTf(RegionCodemod):
             ),
         ),
     )
+
+
+def restore(source: str, code: str, functions: frozenset) -> str:
+    """``code`` with the functions named in ``functions`` ((class name or None, name)) as they are
+    in ``source``: a function given a TensorFlow twin keeps its NumPy code for its other callers."""
+    before = cst.parse_module(source)
+    originals = {}
+    for stmt in before.body:
+        if isinstance(stmt, cst.FunctionDef):
+            originals[(None, stmt.name.value)] = stmt
+        elif isinstance(stmt, cst.ClassDef):
+            for item in stmt.body.body:
+                if isinstance(item, cst.FunctionDef):
+                    originals[(stmt.name.value, item.name.value)] = item
+
+    def swapped(owner, body):
+        return [originals.get((owner, s.name.value), s) if isinstance(s, cst.FunctionDef)
+                and (owner, s.name.value) in functions else s for s in body]
+
+    after = cst.parse_module(code)
+    body = [s.with_changes(body=s.body.with_changes(body=swapped(s.name.value, s.body.body)))
+            if isinstance(s, cst.ClassDef) else s for s in swapped(None, after.body)]
+    return after.with_changes(body=body).code

@@ -34,6 +34,7 @@ ARGMAX_NOTE = ("soft-surrogate: an argmax index used as a number became the soft
 
 class SoftSurrogate(RegionCodemod):
     WITH_DATA = False
+    SURROGATE = True
     NAME = "soft-surrogate"
     DESCRIPTION = "Replace argmax selections on the gradient path by softmax-weighted surrogates"
     CAUSES = (Cause.NON_DIFFERENTIABLE_OP,)

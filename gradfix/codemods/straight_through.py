@@ -25,6 +25,7 @@ _COMPARE_OPS = {"greater": True, "greater_equal": True, "less": False, "less_equ
 
 class StraightThrough(RegionCodemod):
     WITH_DATA = False
+    SURROGATE = True
     NAME = "straight-through"
     DESCRIPTION = "Give rounding, int round trips, argmax one-hots and thresholds a straight-through gradient"
     CAUSES = (Cause.NON_DIFFERENTIABLE_OP,)
