@@ -16,6 +16,7 @@ from gradfix.codemods.predict_to_call import PredictToCall
 from gradfix.codemods.rebind_to_assign import RebindToAssign
 from gradfix.codemods.scatter_to_mask import ScatterToMask
 from gradfix.codemods.soft_surrogate import SoftSurrogate
+from gradfix.codemods.state_tensor import StateToTensor
 from gradfix.codemods.straight_through import StraightThrough
 from gradfix.codemods.target_into_tape import TargetIntoTape
 from gradfix.codemods.trainable_sources import TrainableSources
@@ -24,7 +25,7 @@ from gradfix.codemods.watch_variable import WatchVariable
 
 REGISTRY: tuple[Codemod, ...] = (
     HoistIntoTape(), TargetIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), WatchVariable(),
-    TrainableSources(), LateVariableList(), BuildOnce(), DerivedProperty(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(),
+    TrainableSources(), LateVariableList(), BuildOnce(), DerivedProperty(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(), StateToTensor(),
     StraightThrough(), FloatSource(), CastToFloat(), SoftSurrogate(),
 )
 
