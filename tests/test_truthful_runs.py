@@ -248,6 +248,40 @@ def test_none_gradients_after_fit_are_found(runner, tmp_path, tail):
     assert len(fit_lines) >= 2  # the fit's train step and the call after it
 
 
+def test_a_later_fold_that_trains_a_new_model_with_a_stale_list_is_found(runner, tmp_path):
+    """K-fold: three good steps on fold 0, then a fresh model for fold 1 while the variable list
+    is still fold 0's. The same call site, past its three steps: the probe must not stop before the
+    step that reads other variables, and repair re-reads the list."""
+    script = _write(tmp_path, """
+        import numpy as np
+        import tensorflow as tf
+
+        x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+        y = x.sum(axis=1, keepdims=True)
+
+        def make():
+            return tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(1)])
+
+        model = make()
+        params = model.trainable_variables
+        for fold in range(2):
+            if fold > 0:
+                model = make()
+            opt = tf.keras.optimizers.SGD(0.01)
+            for step in range(3):
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_mean((model(x) - y) ** 2)
+                grads = tape.gradient(loss, params)
+                opt.apply_gradients(zip(grads, params))
+        """)
+    outcome = repair(script, runner, RunOptions(max_rounds=1))
+    assert isinstance(outcome, Repaired), outcome
+    assert {f.cause.value for f in outcome.findings} == {"loss_disconnected"}
+    (patch,) = outcome.verdict.proposal.patches
+    assert "late-variable-list" in outcome.verdict.proposal.codemods
+    assert "tape.gradient(loss, model.trainable_variables)" in patch.after
+
+
 def test_an_outer_loop_gradient_after_inner_steps_is_found(runner, tmp_path):
     """MAML-style: five inner steps with good gradients, then the meta-gradient, which is None
     (the adapted weights were computed with .numpy(), outside the outer tape's reach)."""

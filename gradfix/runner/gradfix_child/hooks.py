@@ -88,19 +88,24 @@ def instrument(rec: Recorder) -> None:
             # call (autograph's converted_call, which calls the program's own, is not that)
             return original_gradient(self, target, sources, *args, **kwargs)
         eager = tf.executing_eagerly()
-        if eager:
-            reason = progress.due()
-            if reason is not None:
-                raise _stop(reason)
         caller = sys._getframe(1)
         frames = rec.user_frames(caller)
-        site = progress.site(rec.site_key(frames), frames)
+        key = rec.site_key(frames)
+        known = progress.sites.get(key)
+        # the step now records other variables than at its last arrival (a new model for the next
+        # fold or phase): this arrival is seen (and described) before any stop
+        changed = eager and known is not None and known.reads is not None and known.reads_changed(_watched_ids(self))
+        if eager:
+            reason = progress.due()
+            if reason is not None and not changed:
+                raise _stop(reason)
+        site = progress.site(key, frames)
         site.traces += 1
         user = rec.innermost_user_frame(caller)
         flat = tf.nest.flatten(sources)
         site.identity([_underlying(s) for s in flat if is_variable(s)])
         call = None
-        if site.traces <= 2 and len(rec.calls) < MAX_CALLS:
+        if (site.traces <= 2 or changed) and len(rec.calls) < MAX_CALLS:
             kind, value = target_info(target)
             call = {
                 "path": frames[-1]["path"] if frames else "",
@@ -135,6 +140,9 @@ def instrument(rec: Recorder) -> None:
             call["sources"] = [describe_source(s, g, user, w) for s, g, w in zip(flat, grads, seen)]
         _name_sources(site, call, flat, user)
         none = [g is None for g in grads]
+        if eager:
+            reads = watched if watched is not None else _watched_ids(self)
+            site.reads = frozenset(reads) if reads is not None else None
         if eager and rec.first_loss is None:
             rec.first_loss = call["loss"] if call is not None else target_info(target)[1]
         if eager:

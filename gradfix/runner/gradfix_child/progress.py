@@ -59,6 +59,16 @@ class Site:
         self._kept: list = []
         self._fresh_run = 0  # consecutive arrivals whose variables were all new objects
         self.fresh_variables = False
+        self.reads: frozenset[int] | None = None  # ids of the variables the tape read at the last arrival
+        self._postponed = 0
+
+    def reads_changed(self, ids: set[int] | None) -> bool:
+        """Whether the tape read other variables than at the last arrival, at most twice per site
+        (a program that makes new variables at every step would otherwise never stop early)."""
+        if ids is None or self.reads is None or frozenset(ids) == self.reads or self._postponed >= 2:
+            return False
+        self._postponed += 1
+        return True
 
     def name(self, index: int) -> str:
         return self.names[index] if index < len(self.names) else f"source {index + 1}"
@@ -116,6 +126,7 @@ class Progress:
         self.sites: dict[tuple, Site] = {}
         self.last_new = self.started  # when the last new site appeared
         self.last_event = self.started  # the last arrival that brought a site nearer its goal
+        self.last_arrival = self.started  # the last arrival at any site
         self.last_wall = wall  # wall time of the later of those two
         self.lock = threading.Lock()
         self.stops = True  # False: never due (the program runs to its end)
@@ -136,6 +147,7 @@ class Progress:
                 self.last_event = now
                 self.last_wall = time.monotonic()
             site.arrive(now)
+            self.last_arrival = now
 
     def quiet(self) -> float:
         step = max((s.interval for s in self.sites.values()), default=0.0)
@@ -146,8 +158,11 @@ class Progress:
     def _done(self, site: Site) -> bool:
         return site.arrivals >= self.steps or not site.monitored
 
-    def due(self, now: float | None = None, wall: float | None = None) -> str | None:
-        """Why the run should stop now, or None to let it go on (``now``: CPU time, ``wall``: wall time)."""
+    def due(self, now: float | None = None, wall: float | None = None, between: bool = False) -> str | None:
+        """Why the run should stop now, or None to let it go on (``now``: CPU time, ``wall``: wall time).
+        ``between``: asked from outside the program's steps (the watcher), which waits a quiet time
+        after the last arrival too, so that a next phase that trains other variables (a new model
+        for the next fold) is seen at its first step; at an arrival, the hook asks."""
         if not self.stops:
             return None
         now = work_clock() if now is None else now
@@ -162,7 +177,7 @@ class Progress:
             wanted = [[s for s in sites if _matches(s, spec)] for spec in self.expect]
             if all(found and all(self._done(s) for s in found) for found in wanted):
                 return "steps"
-        elif all(self._done(s) for s in sites) and now - self.last_new >= self.quiet():
+        elif all(self._done(s) for s in sites) and now - max(self.last_new, self.last_arrival if between else 0.0) >= self.quiet():
             return "quiet"
         if now - max(self.last_event, self.last_new) >= self.quiet() * 2:
             return "quiet"
@@ -206,7 +221,7 @@ class Watcher(threading.Thread):
 
     def run(self) -> None:
         while not self.finished.wait(self.period):
-            reason = self.progress.due()
+            reason = self.progress.due(between=True)
             if reason is None:
                 continue
             with self._lock:
