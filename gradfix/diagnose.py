@@ -130,7 +130,12 @@ def _unreached(call: GradientCall, src: SourceRecord, fcall, flow: Optional[Flow
         what, line = _loss_without_variables(fcall, flow)
         return Cause.LOSS_DISCONNECTED, f"{what}; options: {OPTIONS}", line, None
     layer = src.layer or (src.var_name.rpartition("/")[0] if "/" in src.var_name else "")
-    if layer:
+    siblings = [s for s in call.sources if s is not src and s.has_gradient
+                and (s.layer or s.var_name.rpartition("/")[0]) == layer]
+    if layer and siblings and not src.watched:
+        what = (f"layer '{layer}' runs, but never reads this variable while the tape records (created and "
+                f"left unused by its call, or read once outside the tape, e.g. in build)")
+    elif layer:
         what = (f"layer '{layer}' runs, but its output never reaches the loss (an unused head or output?)"
                 if src.watched else f"layer '{layer}' is never called while the tape records")
     else:
