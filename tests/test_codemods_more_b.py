@@ -128,6 +128,24 @@ def test_straight_through_in_keras_layers_and_int_round_trip_through_a_name():
     assert get("straight-through").rewrite(after, _focus(5, 10)).code == after
 
 
+def test_lambdas_the_probe_saw_run_are_regions_too():
+    # a Lambda layer used by model.fit (the probe names the lambda's line), a lambda it never saw
+    source = _code(
+        """\
+        import tensorflow as tf
+        model = tf.keras.Sequential([
+            tf.keras.layers.Dense(8),
+            tf.keras.layers.Lambda(lambda t: tf.round(t * 4.0) / 4.0),
+        ])
+        unseen = tf.keras.layers.Lambda(lambda t: tf.round(t))
+        """
+    )
+    after = get("straight-through").rewrite(source, _focus(4)).code
+    assert "Lambda(lambda t: (t * 4.0 + tf.stop_gradient(tf.round(t * 4.0) - t * 4.0)) / 4.0)" in after
+    assert "Lambda(lambda t: tf.round(t))" in after
+    assert get("straight-through").rewrite(source, None).code == source
+
+
 def test_codemods_decline_without_raising_on_odd_functions():
     source = "def f(*a, **k):\n    return [g(v) for v in a] if k else lambda: a\n"
     for name in ("numpy-to-tf", "cast-to-float", "straight-through", "soft-surrogate"):

@@ -148,7 +148,24 @@ def gradient_regions(flow: Flow, focus, with_data: bool = True) -> dict[int, fro
     for region in focused_regions(flow, focus, with_data):
         for key, taint in region.hot.items():
             merge(key, taint)
+    for key, taint in focused_lambdas(flow, focus).items():
+        merge(key, taint)
     return regions
+
+
+def focused_lambdas(flow: Flow, focus) -> dict[int, frozenset[str]]:
+    """The bodies of the lambdas ``focus.functions`` names (a ``Lambda`` layer's function, a loss
+    given as a lambda), with their parameters as the tensor-derived paths."""
+    if focus is None or not getattr(focus, "functions", None):
+        return {}
+    out: dict[int, frozenset[str]] = {}
+    for node in walk(flow.module):
+        if isinstance(node, cst.Lambda) and flow.line(node) in focus.functions:
+            params = node.params
+            names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
+            if names:
+                out[id(node.body)] = frozenset(names)
+    return out
 
 
 # --------------------------------------------------------------------------- helpers
