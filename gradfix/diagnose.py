@@ -103,6 +103,9 @@ CHECKS: tuple[tuple[Callable[[ev.Seen], bool], bool, Cause, str], ...] = (
     (ev.int_cast, False, Cause.NON_DIFFERENTIABLE_OP, "the loss goes through a cast to an integer type"),
     (ev.threshold, False, Cause.NON_DIFFERENTIABLE_OP,
      "the loss goes through a comparison (a threshold) cast to numbers, which has no gradient"),
+    (ev.accuracy_metric, False, Cause.NON_DIFFERENTIABLE_OP,
+     "the loss is built from an accuracy metric, which compares rounded or argmax predictions and has "
+     "no gradient: train on a loss (e.g. cross-entropy) and keep the accuracy as a metric"),
     (ev.non_differentiable, False, Cause.NON_DIFFERENTIABLE_OP,
      "the loss goes through an operation with no gradient (rounding, sign, argmax/argsort, a "
      "comparison or a count)"),

@@ -79,7 +79,10 @@ def dynamic_calls(functions: Iterable[Frame], flows: Mapping[Path, Optional[Flow
         flow = flows.get(path)
         if flow is None:
             continue
-        for func in _functions_at(flow, frame.line):
+        functions = _functions_at(flow, frame.line)
+        if getattr(frame, "function", "") == "<lambda>":  # a Lambda layer's function, a lambda loss
+            functions = [n for n in walk(flow.module) if isinstance(n, cst.Lambda) and flow.line(n) == frame.line]
+        for func in functions:
             out += [Seen(c, flow, path, flow.line(c), True, None) for c in calls_in(func.body)]
     return out
 
@@ -212,6 +215,16 @@ def python_function(seen: Seen) -> bool:
     """``tf.numpy_function``/``tf.py_function``: TensorFlow cannot differentiate through Python."""
     return any(q.startswith("tensorflow.") and q[len("tensorflow."):] in PYTHON_FUNCTION_OPS
                for q in seen.flow.names.of(seen.call.func))
+
+
+ACCURACY_FUNCTIONS = frozenset({"binary_accuracy", "categorical_accuracy", "sparse_categorical_accuracy",
+                                "top_k_categorical_accuracy", "sparse_top_k_categorical_accuracy", "accuracy"})
+
+
+def accuracy_metric(seen: Seen) -> bool:
+    """``keras.metrics.binary_accuracy(...)`` and its kin: they compare rounded or argmax predictions."""
+    return any(q.startswith(("keras.metrics.", "tensorflow.keras.metrics.", "tf_keras.metrics.", "keras.src.metrics."))
+               and q.rpartition(".")[2] in ACCURACY_FUNCTIONS for q in seen.flow.names.of(seen.call.func))
 
 
 def metric_state(seen: Seen) -> bool:
