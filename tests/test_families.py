@@ -215,3 +215,34 @@ def test_a_bias_the_layer_never_uses_is_named_and_added_only_as_an_unsafe_fix(ru
         return
     assert "return tf.matmul(x, self.w) + self.bias" in _fix(outcome)
     assert outcome.verdict.proposal.safety is Safety.UNSAFE
+
+
+def test_an_integer_counter_weight_under_mirrored_strategy_is_frozen(runner, tmp_path):
+    """The step runs in a replica thread: the finding is placed at the program's model.fit line,
+    the cause at the counter's definition, and the fix makes the counter non-trainable."""
+    outcome = _repair(runner, tmp_path, """
+        import numpy as np
+        import tensorflow as tf
+
+        class CountingDense(tf.keras.layers.Layer):
+            def build(self, input_shape):
+                self.w = self.add_weight(name="w", shape=(input_shape[-1], 4))
+                self.calls = self.add_weight(name="calls", shape=(), dtype="int32", initializer="zeros")
+
+            def call(self, x):
+                self.calls.assign_add(1)
+                return tf.matmul(x, self.w)
+
+        strategy = tf.distribute.MirroredStrategy()
+        with strategy.scope():
+            model = tf.keras.Sequential([tf.keras.Input((5,)), CountingDense(), tf.keras.layers.Dense(1)])
+            model.compile("adam", "mse")
+        rng = np.random.default_rng(0)
+        x = rng.normal(size=(64, 5)).astype("float32")
+        model.fit(x, x[:, :1], epochs=2, batch_size=16, verbose=0)
+        """)
+    fixed = _fix(outcome)
+    (finding,) = outcome.findings
+    assert (finding.cause, finding.line, finding.cause_line) == (Cause.INT_DTYPE, 20, 8)
+    assert outcome.verdict.proposal.codemods == ("freeze-int-state",)
+    assert 'initializer="zeros", trainable=False)' in fixed

@@ -7,6 +7,7 @@ from gradfix.codemods.build_once import BuildOnce
 from gradfix.codemods.cast_to_float import CastToFloat
 from gradfix.codemods.derived_property import DerivedProperty
 from gradfix.codemods.float_source import FloatSource
+from gradfix.codemods.freeze_int_state import FreezeIntState
 from gradfix.codemods.drop_stop_gradient import DropStopGradient
 from gradfix.codemods.hoist_into_tape import HoistIntoTape
 from gradfix.codemods.late_variable_list import LateVariableList
@@ -27,7 +28,7 @@ from gradfix.codemods.watch_variable import WatchVariable
 REGISTRY: tuple[Codemod, ...] = (
     HoistIntoTape(), TargetIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), WatchVariable(),
     TrainableSources(), LateVariableList(), BuildOnce(), DerivedProperty(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(), StateToTensor(),
-    StraightThrough(), FloatSource(), CastToFloat(), SoftSurrogate(), UnusedBias(),
+    StraightThrough(), FloatSource(), FreezeIntState(), CastToFloat(), SoftSurrogate(), UnusedBias(),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import threading
 import traceback
 
@@ -73,7 +74,13 @@ class Recorder:
         while frame is not None:
             positions.append((frame.f_code.co_filename, frame.f_lineno, frame.f_code.co_name))
             frame = frame.f_back
-        return self._frames(positions)
+        found = self._frames(positions)
+        if not found and threading.current_thread() is not threading.main_thread():
+            # a replica thread (tf.distribute) runs the step: the program's own line is where the
+            # main thread waits for it (``model.fit(...)``, ``strategy.run(...)``)
+            main = sys._current_frames().get(threading.main_thread().ident)
+            return self.user_frames(main) if main is not None else found
+        return found
 
     def user_tb_frames(self, tb) -> list[dict]:
         return self._frames(reversed([(fs.filename, fs.lineno, fs.name) for fs in traceback.extract_tb(tb)]))
