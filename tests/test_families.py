@@ -246,3 +246,30 @@ def test_an_integer_counter_weight_under_mirrored_strategy_is_frozen(runner, tmp
     assert (finding.cause, finding.line, finding.cause_line) == (Cause.INT_DTYPE, 20, 8)
     assert outcome.verdict.proposal.codemods == ("freeze-int-state",)
     assert 'initializer="zeros", trainable=False)' in fixed
+
+
+def test_a_discriminator_frozen_for_the_combined_model_is_unfrozen_for_its_own_step(runner, tmp_path):
+    outcome = _repair(runner, tmp_path, """
+        import numpy as np
+        import tensorflow as tf
+
+        gen = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(2)])
+        disc = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        disc.trainable = False
+        g_opt, d_opt = tf.keras.optimizers.Adam(1e-3), tf.keras.optimizers.Adam(1e-3)
+        real = np.random.default_rng(0).normal(size=(8, 2)).astype("float32")
+        for step in range(4):
+            noise = tf.random.normal([8, 4])
+            with tf.GradientTape() as d_tape:
+                d_loss = tf.reduce_mean(disc(gen(noise))) - tf.reduce_mean(disc(real))
+            d_grads = d_tape.gradient(d_loss, disc.trainable_variables)
+            d_opt.apply_gradients(zip(d_grads, disc.trainable_variables))
+            with tf.GradientTape() as g_tape:
+                g_loss = -tf.reduce_mean(disc(gen(noise)))
+            g_opt.apply_gradients(zip(g_tape.gradient(g_loss, gen.trainable_variables), gen.trainable_variables))
+        """)
+    fixed = _fix(outcome)
+    assert {f.cause for f in outcome.findings} == {Cause.NO_VARIABLES}
+    assert outcome.verdict.proposal.codemods == ("unfreeze-for-step",)
+    assert ("    disc.trainable = True\n    with tf.GradientTape() as d_tape:" in fixed
+            and "zip(d_grads, disc.trainable_variables))\n    disc.trainable = False\n" in fixed)

@@ -21,13 +21,14 @@ from gradfix.codemods.state_tensor import StateToTensor
 from gradfix.codemods.straight_through import StraightThrough
 from gradfix.codemods.target_into_tape import TargetIntoTape
 from gradfix.codemods.trainable_sources import TrainableSources
+from gradfix.codemods.unfreeze_for_step import UnfreezeForStep
 from gradfix.codemods.unused_bias import UnusedBias
 from gradfix.codemods.watch_tensor import WatchTensor
 from gradfix.codemods.watch_variable import WatchVariable
 
 REGISTRY: tuple[Codemod, ...] = (
     HoistIntoTape(), TargetIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), WatchVariable(),
-    TrainableSources(), LateVariableList(), BuildOnce(), DerivedProperty(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(), StateToTensor(),
+    TrainableSources(), UnfreezeForStep(), LateVariableList(), BuildOnce(), DerivedProperty(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(), StateToTensor(),
     StraightThrough(), FloatSource(), FreezeIntState(), CastToFloat(), SoftSurrogate(), UnusedBias(),
 )
 
