@@ -155,6 +155,11 @@ def _loss_without_variables(fcall, flow: Optional[Flow]) -> tuple[str, Optional[
     last = fcall.path[-1]
     code = " ".join(flow.module.code_for_node(last.node).split())
     for func, _owner in Callees(flow.module).of([s.node for s in fcall.path], fcall.tape.klass):
+        if any(q.startswith("tensorflow.") and q.endswith("custom_gradient")
+               for d in func.decorators for q in flow.names.of(d.decorator)):
+            return (f"the loss goes through {func.name.value}(), a @tf.custom_gradient function whose gradient "
+                    f"function returns no gradient for the variables it reads (they must come second, e.g. "
+                    f"from an inner tape's gradient with output_gradients=dy)", flow.line(func))
         params = [p.name.value for p in func.params.params if p.name.value not in ("self", "cls")]
         body_reads = {n.value for n in walk(func.body) if isinstance(n, cst.Name)}
         unused = [p for p in params if p not in body_reads]

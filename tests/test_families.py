@@ -273,3 +273,41 @@ def test_a_discriminator_frozen_for_the_combined_model_is_unfrozen_for_its_own_s
     assert outcome.verdict.proposal.codemods == ("unfreeze-for-step",)
     assert ("    disc.trainable = True\n    with tf.GradientTape() as d_tape:" in fixed
             and "zip(d_grads, disc.trainable_variables))\n    disc.trainable = False\n" in fixed)
+
+
+def test_a_custom_gradient_that_drops_its_variables_returns_them_from_an_inner_tape(runner, tmp_path):
+    outcome = _repair(runner, tmp_path, """
+        import numpy as np
+        import tensorflow as tf
+
+        dense = tf.keras.layers.Dense(4)
+        dense.build((None, 3))
+
+        @tf.custom_gradient
+        def clipped_layer(x):
+            y = dense(x)
+
+            def grad(dy, variables=None):
+                return tf.clip_by_norm(dy @ tf.transpose(dense.kernel), 1.0), [None] * len(variables)
+
+            return y, grad
+
+        opt = tf.keras.optimizers.SGD(0.1)
+        x = tf.constant(np.random.default_rng(0).normal(size=(8, 3)).astype("float32"))
+
+        @tf.function
+        def step():
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(clipped_layer(x) ** 2)
+            grads = tape.gradient(loss, dense.trainable_variables)
+            opt.apply_gradients(zip(grads, dense.trainable_variables))
+            return loss
+
+        for i in range(4):
+            step()
+        """)
+    fixed = _fix(outcome)
+    assert all("@tf.custom_gradient" in f.message and f.cause_line == 9 for f in outcome.findings), outcome.findings
+    assert outcome.verdict.proposal.codemods == ("custom-gradient-variables",)
+    assert outcome.verdict.proposal.safety is Safety.SAFE  # the inner tape's target is not taken for the loss
+    assert "variables_tape.gradient(y, variables, output_gradients=dy)" in fixed

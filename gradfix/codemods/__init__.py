@@ -5,6 +5,7 @@ from __future__ import annotations
 from gradfix.codemods.base import Codemod
 from gradfix.codemods.build_once import BuildOnce
 from gradfix.codemods.cast_to_float import CastToFloat
+from gradfix.codemods.custom_gradient_variables import CustomGradientVariables
 from gradfix.codemods.derived_property import DerivedProperty
 from gradfix.codemods.float_source import FloatSource
 from gradfix.codemods.freeze_int_state import FreezeIntState
@@ -28,7 +29,7 @@ from gradfix.codemods.watch_variable import WatchVariable
 
 REGISTRY: tuple[Codemod, ...] = (
     HoistIntoTape(), TargetIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), WatchVariable(),
-    TrainableSources(), UnfreezeForStep(), LateVariableList(), BuildOnce(), DerivedProperty(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(), StateToTensor(),
+    TrainableSources(), UnfreezeForStep(), LateVariableList(), BuildOnce(), DerivedProperty(), CustomGradientVariables(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(), StateToTensor(),
     StraightThrough(), FloatSource(), FreezeIntState(), CastToFloat(), SoftSurrogate(), UnusedBias(),
 )
 

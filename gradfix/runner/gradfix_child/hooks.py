@@ -78,6 +78,7 @@ def instrument(rec: Recorder) -> None:
             sys.setprofile(None)
         return original_exit(self, *exc)
 
+    nested = [0]  # depth of gradient calls in progress: only an outermost call's target is the loss
     tf_dir = os.path.dirname(os.path.abspath(tf.__file__)) + os.sep
     autograph_dir = os.path.join(tf_dir, "python", "autograph") + os.sep
 
@@ -88,6 +89,7 @@ def instrument(rec: Recorder) -> None:
             # call (autograph's converted_call, which calls the program's own, is not that)
             return original_gradient(self, target, sources, *args, **kwargs)
         eager = tf.executing_eagerly()
+        inner = nested[0] > 0  # runs inside another gradient call: its target is not the loss
         caller = sys._getframe(1)
         frames = rec.user_frames(caller)
         key = rec.site_key(frames)
@@ -123,7 +125,11 @@ def instrument(rec: Recorder) -> None:
         watched = _watched_ids(self) if call is not None else None
         seen = [watched is None or id(_underlying(s)) in watched for s in flat]
         try:
-            result = original_gradient(self, target, sources, *args, **kwargs)
+            nested[0] += 1  # a gradient call made while this one runs (a custom gradient's inner tape)
+            try:
+                result = original_gradient(self, target, sources, *args, **kwargs)
+            finally:
+                nested[0] -= 1
         except Exception as exc:  # e.g. a NumPy target: AttributeError ... '_id'
             if call is not None:
                 call["error"] = f"{type(exc).__name__}: {exc}"
@@ -143,7 +149,7 @@ def instrument(rec: Recorder) -> None:
         if eager:
             reads = watched if watched is not None else _watched_ids(self)
             site.reads = frozenset(reads) if reads is not None else None
-        if eager and rec.first_loss is None:
+        if eager and rec.first_loss is None and not inner:
             rec.first_loss = call["loss"] if call is not None else target_info(target)[1]
         if eager:
             finite = ([s["finite"] for s in call["sources"]] if call is not None
@@ -152,7 +158,7 @@ def instrument(rec: Recorder) -> None:
             progress.arrive(site)
         else:
             site.outcome(none, [True] * len(grads))
-            _monitor(rec, site, call, target, grads)
+            _monitor(rec, site, call, target, grads, inner)
         return result
 
     swap(tape_cls, "__enter__", enter)
@@ -178,7 +184,7 @@ def _in_xla() -> bool:
         return False
 
 
-def _monitor(rec: Recorder, site, call, target, grads) -> None:
+def _monitor(rec: Recorder, site, call, target, grads, inner: bool = False) -> None:
     """In a graph being traced: add a side op that reports, each time the graph runs, that the
     site was reached, which gradients are finite, and (the first time) the loss and the norms.
     Under XLA (``jit_compile``) no Python can run inside the graph: the site is marked unmonitored."""
@@ -203,7 +209,7 @@ def _monitor(rec: Recorder, site, call, target, grads) -> None:
             finite[i] = bool(np.isfinite(arr).all())
             norms[i] = float(np.sqrt(np.sum(np.square(arr)))) if finite[i] else None
         site.outcome([False] * len(grads), finite)
-        if loss and rec.first_loss is None:
+        if loss and rec.first_loss is None and not inner:
             rec.first_loss = target_info(values[0])[1]
         if call is not None and not call.get("ran"):
             call["ran"] = True
