@@ -129,6 +129,11 @@ def _from_evidence(seen: list[ev.Seen], fcall) -> Optional[Explanation]:
 def _unreached(call: GradientCall, src: SourceRecord, fcall, flow: Optional[Flow]) -> Explanation:
     """A variable the loss does not depend on: say what the loss is made of, name the layer,
     give the honest options. No rewrite is proposed for this."""
+    replica = _strategy_run(fcall, flow) if fcall is not None and flow is not None else None
+    if replica is not None:
+        return (Cause.OUTSIDE_TAPE, f"the forward pass runs in `{replica[0]}.run`'s replica function, which "
+                "a tape opened outside strategy.run does not record: open the tape, take the gradient and "
+                "apply it inside the replica function, and reduce the loss after strategy.run", replica[1], None)
     if all(not s.has_gradient for s in call.sources) and not (fcall and fcall.outside_tape()):
         what, line = _loss_without_variables(fcall, flow)
         return Cause.LOSS_DISCONNECTED, f"{what}; options: {OPTIONS}", line, None
@@ -175,6 +180,20 @@ def _loss_without_variables(fcall, flow: Optional[Flow]) -> tuple[str, Optional[
         return (f"the loss (`{code[:80]}`) does not depend on any of the variables: it is computed with "
                 f"`{name}`, while the variables differentiated are {owners}'s", line)
     return f"the loss (`{code[:80]}`) does not depend on any of the variables", last.line
+
+
+def _strategy_run(fcall, flow: Flow) -> Optional[tuple[str, int]]:
+    """``strategy.run(...)`` on the loss's path, with a ``tf.distribute`` strategy: (strategy, line)."""
+    for stmt in fcall.path:
+        for call in calls_in(stmt.node):
+            if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in ("run", "experimental_run_v2")):
+                continue
+            owner = access_path(call.func.value)
+            made = [a.value for a in assignments(flow.module, owner)] if owner else []
+            if any(isinstance(v, cst.Call) and any(q.startswith("tensorflow.distribute.") for q in flow.names.of(v.func))
+                   for v in made):
+                return owner, stmt.line
+    return None
 
 
 def _other_model(fcall, flow: Flow) -> Optional[tuple[str, int]]:

@@ -311,3 +311,36 @@ def test_a_custom_gradient_that_drops_its_variables_returns_them_from_an_inner_t
     assert outcome.verdict.proposal.codemods == ("custom-gradient-variables",)
     assert outcome.verdict.proposal.safety is Safety.SAFE  # the inner tape's target is not taken for the loss
     assert "variables_tape.gradient(y, variables, output_gradients=dy)" in fixed
+
+
+def test_a_tape_opened_around_strategy_run_is_explained_at_the_run(runner, tmp_path):
+    """The replica function runs where the outer tape does not record: there is no local rewrite
+    that keeps the program's structure, so the diagnosis must say what to move, and where."""
+    outcome = _repair(runner, tmp_path, """
+        import numpy as np
+        import tensorflow as tf
+
+        strategy = tf.distribute.MirroredStrategy()
+        with strategy.scope():
+            model = tf.keras.Sequential([tf.keras.Input((4,)), tf.keras.layers.Dense(1)])
+            opt = tf.keras.optimizers.SGD(0.01)
+        x = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
+
+        def replica_forward(xb):
+            return tf.reduce_mean((model(xb) - 1.0) ** 2)
+
+        @tf.function
+        def train_step(xb):
+            with tf.GradientTape() as tape:
+                per_replica = strategy.run(replica_forward, args=(xb,))
+                loss = strategy.reduce(tf.distribute.ReduceOp.MEAN, per_replica, axis=None)
+            grads = tape.gradient(loss, model.trainable_variables)
+            strategy.run(lambda: opt.apply_gradients(zip(grads, model.trainable_variables)))
+            return loss
+
+        for i in range(3):
+            train_step(tf.constant(x))
+        """)
+    assert isinstance(outcome, Unrepaired)
+    assert {(f.cause, f.cause_line) for f in outcome.findings} == {(Cause.OUTSIDE_TAPE, 17)}
+    assert "inside the replica function" in outcome.findings[0].message
