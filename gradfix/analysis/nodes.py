@@ -41,10 +41,16 @@ def walk(node: cst.CSTNode, stop: Optional[cst.CSTNode] = None) -> Iterator[cst.
 
 def fresh_name(module: cst.Module, wanted: str) -> str:
     """``wanted``, or ``wanted2``, ``wanted3``... : a name the module does not use yet."""
-    taken = {n.value for n in walk(module) if isinstance(n, cst.Name)}
+    return claim({n.value for n in walk(module) if isinstance(n, cst.Name)}, wanted)
+
+
+def claim(taken: set[str], wanted: str) -> str:
+    """``wanted``, or ``wanted2``, ``wanted3``... : the first not in ``taken``, which it joins (one
+    rewrite that makes several names never makes the same one twice)."""
     name, k = wanted, 2
     while name in taken:
         name, k = f"{wanted}{k}", k + 1
+    taken.add(name)
     return name
 
 

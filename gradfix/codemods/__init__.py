@@ -7,9 +7,9 @@ from gradfix.codemods.build_once import BuildOnce
 from gradfix.codemods.cast_to_float import CastToFloat
 from gradfix.codemods.custom_gradient_variables import CustomGradientVariables
 from gradfix.codemods.derived_property import DerivedProperty
+from gradfix.codemods.drop_stop_gradient import DropStopGradient
 from gradfix.codemods.float_source import FloatSource
 from gradfix.codemods.freeze_int_state import FreezeIntState
-from gradfix.codemods.drop_stop_gradient import DropStopGradient
 from gradfix.codemods.hoist_into_tape import HoistIntoTape
 from gradfix.codemods.late_variable_list import LateVariableList
 from gradfix.codemods.metric_to_loss import MetricToLoss

@@ -13,7 +13,7 @@ from gradfix.analysis.access import related
 from gradfix.analysis.flow import Flow
 from gradfix.analysis.lists import TensorLists
 from gradfix.analysis.names import tf_attr
-from gradfix.analysis.nodes import parenthesize, walk
+from gradfix.analysis.nodes import claim, parenthesize, walk
 from gradfix.analysis.ops import integer_uses
 from gradfix.analysis.regions import tensor_reads
 from gradfix.codemods.numpy_table import DTYPES, FLOAT_TYPES, MATH, NUMPY, Spec, carry_args
@@ -109,7 +109,7 @@ class ToTf(cst.CSTTransformer):
             return func
         twin = self.twins.setdefault(id(owner), {}).get(name)
         if twin is None:
-            twin = _fresh(self.taken, f"{name}_tf")
+            twin = claim(self.taken, f"{name}_tf")
             self.twins[id(owner)][name] = twin
             self.twinned.add((owner.name.value if isinstance(owner, cst.ClassDef) else None, name))
             self.notes.append(f"{name} keeps its NumPy code for its other callers; the tape calls a TensorFlow "
@@ -462,14 +462,6 @@ def _host_form(names, before: cst.BaseExpression, after: cst.BaseExpression):
         return expr
 
     return rewrap
-
-
-def _fresh(taken: set[str], base: str) -> str:
-    name, i = base, 1
-    while name in taken:
-        name, i = f"{base}{i}", i + 1
-    taken.add(name)
-    return name
 
 
 def _docstring(function: cst.FunctionDef, text: str) -> cst.FunctionDef:

@@ -18,7 +18,7 @@ import libcst as cst
 from gradfix.analysis.access import access_path
 from gradfix.analysis.flow import analyse
 from gradfix.analysis.names import ensure_tf_import, tf_spelling
-from gradfix.analysis.nodes import walk
+from gradfix.analysis.nodes import claim, walk
 from gradfix.analysis.regions import gradient_regions
 from gradfix.codemods.base import Codemod, Example, Focus, Rewrite, Unchanged, declined, finished
 from gradfix.errors import strict
@@ -266,12 +266,7 @@ class _Carry(cst.CSTTransformer):
         return updated.with_changes(body=body)
 
     def _fresh(self, path: str) -> str:
-        base = path.rsplit(".", 1)[-1] + "_t"
-        name, i = base, 1
-        while name in self.taken:
-            name, i = f"{base}{i}", i + 1
-        self.taken.add(name)
-        return name
+        return claim(self.taken, path.rsplit(".", 1)[-1] + "_t")
 
     def _carry(self, body: cst.IndentedBlock, path: str) -> cst.IndentedBlock:
         tensor = self._fresh(path)
