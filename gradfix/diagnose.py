@@ -253,8 +253,7 @@ def _explain(ctx: _Context, call: GradientCall, index: int, src: SourceRecord) -
         short = src.name.rsplit("/", 1)[-1].split(":")[0]  # a Keras path: the attribute is its last part
         line = definition_line(flow, src.name) or definition_line(flow, short) or definition_line(flow, f"self.{short}")
         return (Cause.INT_DTYPE, f"it has integer dtype {src.dtype}; only floating-point values get "
-                "gradients (a counter or other state updated with assign belongs out of the trainable "
-                "variables: trainable=False)", line, None)
+                "gradients", line, None)
     if src.kind in ("numpy", "python"):
         what = "a NumPy array" if src.kind == "numpy" else "a Python value"
         return (Cause.UNWATCHED_TENSOR, f"it is {what}, not a tensor: a tape differentiates only with "

@@ -29,6 +29,7 @@ class Names:
         self.wrapper = wrapper
         self.module = wrapper.module
         self._q = wrapper.resolve(QualifiedNameProvider)
+        self._classes: Optional[frozenset[str]] = None
 
     def of(self, node: cst.CSTNode) -> frozenset[str]:
         """Every qualified name ``node`` may resolve to (empty when unknown)."""
@@ -66,9 +67,16 @@ class Names:
                 return True
             if last[:1].isupper() and (q.startswith(KERAS_PREFIXES) or q.startswith(TF + ".")):
                 return True
-            if last[:1].isupper() and "." not in q.replace("<locals>.", ""):
-                return True  # a class defined in this module
+            if last[:1].isupper() and "." not in q.replace("<locals>.", "") and last in self.classes:
+                return True  # a class defined in this module (not a model held in ``G`` or ``D``)
         return False
+
+    @property
+    def classes(self) -> frozenset[str]:
+        """Names of the classes this module defines (at any depth)."""
+        if self._classes is None:
+            self._classes = frozenset(n.name.value for n in _every(self.module) if isinstance(n, cst.ClassDef))
+        return self._classes
 
 
 def parse(source: str) -> Optional[MetadataWrapper]:
@@ -113,3 +121,9 @@ def tf_attr(spelling: str, dotted: str) -> cst.BaseExpression:
     for part in dotted.split("."):
         node = cst.Attribute(value=node, attr=cst.Name(part))
     return node
+
+
+def _every(node: cst.CSTNode):
+    yield node
+    for child in node.children:
+        yield from _every(child)

@@ -145,6 +145,31 @@ class CastToFloat(Codemod):
                 """
             ),
         ),
+        Example(
+            title="integer data made from range() and integer arithmetic on it meet the variables",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                xs = tf.constant(list(range(10)))
+                ys = 3 * xs + 2
+                W = tf.Variable(1)
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_mean(tf.square(W * xs - ys))
+                grads = tape.gradient(loss, [W])
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                xs = tf.constant(list(range(10)))
+                ys = 3 * xs + 2
+                W = tf.Variable(1, dtype=tf.float32)
+                with tf.GradientTape() as tape:
+                    loss = tf.reduce_mean(tf.square(W * tf.cast(xs, tf.float32) - tf.cast(ys, tf.float32)))
+                grads = tape.gradient(loss, [W])
+                """
+            ),
+        ),
         Unchanged(
             title="float variables; integer data outside the path",
             code=textwrap.dedent(
@@ -314,19 +339,58 @@ _INT_MAKERS = frozenset({"tensorflow.constant", "tensorflow.convert_to_tensor", 
 def _integer_names(flow: Flow) -> frozenset[str]:
     """Names (and ``self.x`` paths) every assignment of which makes an integer tensor or array:
     ``tf.constant([1, 2])``, ``np.arange(4)``, ``tf.cast(x, tf.int32)``, ``tf.zeros(..., dtype=tf.int64)``."""
-    verdicts: dict[str, bool] = {}
-    for node in walk(flow.module):
-        if not isinstance(node, (cst.Assign, cst.AnnAssign)) or node.value is None:
-            continue
-        targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
-        for target in targets:
-            path = access_path(target)
-            if path is not None:
-                verdicts[path] = verdicts.get(path, True) and _makes_integers(flow.names, node.value)
-    return frozenset(p for p, ok in verdicts.items() if ok)
+    known: frozenset[str] = frozenset()
+    for _ in range(3):  # ``ys = 3 * xs + 2`` is integer once ``xs`` is known to be
+        verdicts: dict[str, bool] = {}
+        for node in walk(flow.module):
+            if not isinstance(node, (cst.Assign, cst.AnnAssign)) or node.value is None:
+                continue
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                path = access_path(target)
+                if path is not None:
+                    verdicts[path] = verdicts.get(path, True) and _makes_integers(flow.names, node.value, known)
+        found = frozenset(p for p, ok in verdicts.items() if ok)
+        if found == known:
+            break
+        known = found
+    return known
 
 
-def _makes_integers(names: Names, value: cst.BaseExpression) -> bool:
+_INT_BUILTINS = frozenset({"builtins.range", "builtins.list", "builtins.tuple", "builtins.len"})
+
+
+def _integer_literal(names: Names, node: cst.BaseExpression) -> bool:
+    """Integer numbers only: ``[1, 2]``, ``list(range(10))``, ``[[0, 1], [2, 3]]``."""
+    leaves = [n for n in walk(node) if isinstance(n, (cst.Integer, cst.Float, cst.Imaginary, cst.Name, cst.Call,
+                                                      cst.Attribute, cst.SimpleString))]
+    calls = [n for n in leaves if isinstance(n, cst.Call)]
+    if any(not names.of(c.func) & _INT_BUILTINS for c in calls):
+        return False
+    funcs = {id(n) for c in calls for n in walk(c.func)}
+    numbers = [n for n in leaves if id(n) not in funcs and not isinstance(n, cst.Call)]
+    return bool(numbers) and all(isinstance(n, cst.Integer) for n in numbers)
+
+
+def _integer_arithmetic(node: cst.BaseExpression, known: frozenset[str]) -> Optional[str]:
+    """"tensor" for integer arithmetic on a known integer tensor (``3 * xs + 2``), "literal" for a
+    Python int, None otherwise."""
+    if isinstance(node, cst.Integer):
+        return "literal"
+    path = access_path(node) if isinstance(node, (cst.Name, cst.Attribute)) else None
+    if path is not None:
+        return "tensor" if path in known else None
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Add, cst.Subtract, cst.Multiply)):
+        sides = [_integer_arithmetic(node.left, known), _integer_arithmetic(node.right, known)]
+        if None in sides:
+            return None
+        return "tensor" if "tensor" in sides else "literal"
+    return None
+
+
+def _makes_integers(names: Names, value: cst.BaseExpression, known: frozenset[str] = frozenset()) -> bool:
+    if isinstance(value, cst.BinaryOperation):
+        return _integer_arithmetic(value, known) == "tensor"
     if not isinstance(value, cst.Call):
         return False
     qs = names.of(value.func)
@@ -337,8 +401,7 @@ def _makes_integers(names: Names, value: cst.BaseExpression) -> bool:
         return names.is_int_dtype(dtypes[0])
     if not qs & _INT_MAKERS or not value.args:
         return False
-    literal = [n for n in walk(value.args[0].value) if isinstance(n, (cst.Integer, cst.Float, cst.Name, cst.Call))]
-    return bool(literal) and all(isinstance(n, cst.Integer) for n in literal)
+    return _integer_literal(names, value.args[0].value)
 
 
 def _is_kw(arg: cst.Arg, name: str) -> bool:

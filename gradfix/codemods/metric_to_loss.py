@@ -94,6 +94,35 @@ class MetricToLoss(Codemod):
                 """
             ),
         ),
+        Example(
+            title="reset_state, update_state and result computing the loss: one call of the loss",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                from tensorflow.keras import metrics
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                mse = metrics.MeanSquaredError()
+                with tf.GradientTape() as tape:
+                    pred = model(tf.ones((4, 2)))
+                    mse.reset_state()
+                    mse.update_state(tf.zeros((4, 1)), pred)
+                    loss = mse.result()
+                grads = tape.gradient(loss, model.trainable_variables)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                from tensorflow.keras import metrics
+                model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+                mse = tf.keras.losses.MeanSquaredError()
+                with tf.GradientTape() as tape:
+                    pred = model(tf.ones((4, 2)))
+                    loss = mse(tf.zeros((4, 1)), pred)
+                grads = tape.gradient(loss, model.trainable_variables)
+                """
+            ),
+        ),
         Unchanged(
             title="a metric that accumulates with update_state and is read with result()",
             code=textwrap.dedent(
@@ -115,6 +144,10 @@ class MetricToLoss(Codemod):
         flow = analyse(source)
         if flow is None:
             return declined(source, "could not analyse the module")
+        folded = _fold_state_calls(flow)
+        if folded is not None:  # ``m.update_state(y, p); loss = m.result()`` is now ``loss = m(y, p)``
+            result = self.rewrite(folded, focus)
+            return result if result.changed else declined(source, *result.notes)
         names, module = flow.names, flow.module
         excluded = _metric_arguments(module) | _stateful(module)
         targets: dict[int, str] = {}
@@ -180,3 +213,74 @@ def _stateful(module: cst.Module) -> set[int]:
                 access_path(t.target) in used for t in node.targets):
             out.add(id(node.value))
     return out
+
+
+def _twin_metrics(flow) -> set[str]:
+    """Paths bound to a metric object that has a loss twin (``mse = tf.keras.metrics.MeanSquaredError()``)."""
+    out: set[str] = set()
+    for node in walk(flow.module):
+        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+            for q in flow.names.of(node.value.func):
+                prefix = next((p for p in _PACKAGES if q.startswith(p)), None)
+                if prefix is not None and q[len(prefix):] in TWINS:
+                    out |= {access_path(t.target) for t in node.targets} - {None}
+    return out
+
+
+def _fold_state_calls(flow) -> Optional[str]:
+    """The source with each ``[m.reset_state()] m.update_state(a, b); x = m.result()`` run (one block,
+    one after the other) of a metric with a loss twin written ``x = m(a, b)``, or None when there is
+    none. (Without the reset the metric averages over batches: the first batch's value is the same.)"""
+    metrics = _twin_metrics(flow)
+    if not metrics:
+        return None
+    folder = _Fold(metrics)
+    module = flow.module.visit(folder)
+    return module.code if folder.changed else None
+
+
+def _method_call(stmt: cst.CSTNode, methods: tuple[str, ...]) -> Optional[tuple[str, cst.Call]]:
+    if not (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Expr)):
+        return None
+    call = stmt.body[0].value
+    if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value in methods:
+        path = access_path(call.func.value)
+        return (path, call) if path else None
+    return None
+
+
+class _Fold(cst.CSTTransformer):
+    def __init__(self, metrics: set[str]) -> None:
+        super().__init__()
+        self.metrics, self.changed = metrics, False
+
+    def leave_IndentedBlock(self, original, updated):
+        return updated.with_changes(body=self._fold(list(updated.body)))
+
+    def leave_Module(self, original, updated):
+        return updated.with_changes(body=self._fold(list(updated.body)))
+
+    def _fold(self, body: list) -> list:
+        out: list = []
+        i = 0
+        while i < len(body):
+            update = _method_call(body[i], ("update_state",))
+            result = body[i + 1] if i + 1 < len(body) else None
+            if update and update[0] in self.metrics and isinstance(result, cst.SimpleStatementLine) \
+                    and len(result.body) == 1 and isinstance(result.body[0], cst.Assign):
+                value = result.body[0].value
+                if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute) \
+                        and value.func.attr.value == "result" and access_path(value.func.value) == update[0] \
+                        and not value.args:
+                    reset = _method_call(out[-1], ("reset_state", "reset_states")) if out else None
+                    if reset and reset[0] == update[0]:
+                        out.pop()
+                    call = cst.Call(update[1].func.value, update[1].args)
+                    out.append(result.with_changes(body=[result.body[0].with_changes(value=call)],
+                                                   leading_lines=body[i].leading_lines))
+                    self.changed = True
+                    i += 2
+                    continue
+            out.append(body[i])
+            i += 1
+        return out
