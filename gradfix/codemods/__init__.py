@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from gradfix.codemods.assign_loop import AssignLoopToList
 from gradfix.codemods.base import Codemod
 from gradfix.codemods.build_once import BuildOnce
 from gradfix.codemods.cast_to_float import CastToFloat
@@ -29,7 +30,7 @@ from gradfix.codemods.watch_variable import WatchVariable
 
 REGISTRY: tuple[Codemod, ...] = (
     HoistIntoTape(), TargetIntoTape(), PredictToCall(), NumpyToTf(), WatchTensor(), WatchVariable(),
-    TrainableSources(), UnfreezeForStep(), LateVariableList(), BuildOnce(), DerivedProperty(), CustomGradientVariables(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(), StateToTensor(),
+    TrainableSources(), UnfreezeForStep(), LateVariableList(), BuildOnce(), DerivedProperty(), CustomGradientVariables(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(), AssignLoopToList(), StateToTensor(),
     StraightThrough(), FloatSource(), FreezeIntState(), CastToFloat(), SoftSurrogate(), UnusedBias(),
 )
 
