@@ -81,7 +81,8 @@ def dynamic_calls(functions: Iterable[Frame], flows: Mapping[Path, Optional[Flow
             continue
         functions = _functions_at(flow, frame.line)
         if getattr(frame, "function", "") == "<lambda>":  # a Lambda layer's function, a lambda loss
-            functions = [n for n in walk(flow.module) if isinstance(n, cst.Lambda) and flow.line(n) == frame.line]
+            functions = [n for n in walk(flow.module) if isinstance(n, cst.Lambda)
+                         and frame.line in (flow.line(n), flow.line(n) - 1)]
         for func in functions:
             out += [Seen(c, flow, path, flow.line(c), True, None) for c in calls_in(func.body)]
     return out

@@ -149,6 +149,7 @@ def _repair(script: Path, runs: "_Runs", options: RunOptions, codemods: Sequence
     suggestion: Verdict | None = None
     for _ in range(max(1, options.max_rounds)):
         best: Verdict | None = None
+        silenced: Verdict | None = None  # verified, but its surrogate gradients are all zero
         round_findings = findings if probe is original else split(diagnose(probe, texts), texts)[0]
         for cand in propose(texts, round_findings, probe, codemods):
             whole = _combine(base, texts, prior, cand)
@@ -156,11 +157,17 @@ def _repair(script: Path, runs: "_Runs", options: RunOptions, codemods: Sequence
             verdict = runs.verify(whole, patches, exempt)
             tried.append(verdict)
             if verdict.accepted:
-                if verdict.proposal.safety is Safety.SAFE or options.unsafe_fixes:
+                usable = verdict.proposal.safety is Safety.SAFE or options.unsafe_fixes
+                if usable and verdict.silenced:
+                    silenced = silenced or verdict  # taken only if nothing better verifies
+                elif usable:
                     return Repaired(script, original, findings, verdict, tuple(tried), suppressed=quiet)
-                suggestion = suggestion or verdict
+                else:
+                    suggestion = suggestion or verdict
             elif _progress(verdict.result, probe) and (best is None or _better(verdict.result, best.result)):
                 best = verdict
+        if silenced is not None:
+            return Repaired(script, original, findings, silenced, tuple(tried), suppressed=quiet)
         if suggestion is not None or best is None:
             break
         texts = {p: t for p, t in base.items()}

@@ -206,6 +206,9 @@ class Verdict:
     reason: str  # why it failed, or "verified"
     result: ProbeResult | None = None
     zero_gradients: tuple[str, ...] = ()  # variables whose gradient is identically zero
+    # a surrogate gradient that is identically zero for every variable that had none: the error is
+    # silenced rather than fixed, so any other candidate that verifies is preferred (pipeline.repair)
+    silenced: str = ""
 
 
 # --------------------------------------------------------------------------- per-file outcomes

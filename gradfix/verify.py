@@ -132,8 +132,7 @@ def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult,
     zeros = tuple(dict.fromkeys(
         s.name for c in result.gradient_calls for s in c.sources if s.has_gradient and s.norm == 0.0
     ))
-    if reason is None and _surrogate(proposal):
-        reason = _silenced(original, zeros, exempt)
+    silenced = (_silenced(original, zeros, exempt) or "") if reason is None and _surrogate(proposal) else ""
     before = original.first_loss if baseline_loss is None else baseline_loss
     after = result.first_loss
     if reason is None and proposal.safety is Safety.SAFE and not losses_equal(before, after):
@@ -151,7 +150,7 @@ def judge(proposal: Proposal, result: ProbeResult, original: ProbeResult,
                 f"on the result for an explanation)")
         proposal = replace(proposal, notes=(*proposal.notes, note))
     return Verdict(proposal, accepted=reason is None, reason=reason or "verified", result=result,
-                   zero_gradients=zeros)
+                   zero_gradients=zeros, silenced=silenced)
 
 
 def _surrogate(proposal: Proposal) -> bool:

@@ -160,7 +160,8 @@ def focused_lambdas(flow: Flow, focus) -> dict[int, frozenset[str]]:
         return {}
     out: dict[int, frozenset[str]] = {}
     for node in walk(flow.module):
-        if isinstance(node, cst.Lambda) and flow.line(node) in focus.functions:
+        # autograph maps a converted lambda to its line or to the line of the call that holds it
+        if isinstance(node, cst.Lambda) and {flow.line(node), flow.line(node) - 1} & focus.functions:
             params = node.params
             names = [p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)]
             if names:

@@ -153,7 +153,7 @@ class _Straight(RegionTransformer):
         first = updated.args[0] if updated.args else None
         if found.name in UNARY and first is not None and first.keyword is None and not first.star:
             if all(a.keyword is not None for a in updated.args[1:]):
-                x = self.stable(updated.args[0].value)
+                x = self.stable(updated.args[0].value, walrus=True)
                 return None if x is None else self.straight(x, _with_arg(updated, 0, x))
         if found.name == "one_hot" and len(updated.args) == 2:
             return self._one_hot(original, updated)
@@ -184,7 +184,7 @@ class _Straight(RegionTransformer):
     def _from_cast(self, original: cst.Call, updated: cst.Call) -> Optional[cst.BaseExpression]:
         inner, new_inner = original.args[0].value, updated.args[0].value
         if isinstance(inner, cst.Call) and is_int_cast(self.names, inner):
-            x = self.stable(new_inner.args[0].value)
+            x = self.stable(new_inner.args[0].value, walrus=True)
             return None if x is None else self.straight(x, _with_arg(updated, 0, _with_arg(new_inner, 0, x)))
         value = self.value_of(inner)
         if isinstance(value, cst.Call):

@@ -29,6 +29,7 @@ class RegionTransformer(cst.CSTTransformer):
         self.flow, self.names, self.regions, self.tf = flow, flow.names, regions, spelling
         self.integers = integer_uses(flow.names, flow.module)
         self.scopes: list[cst.CSTNode] = [flow.module]  # enclosing functions, innermost last
+        self.classes: list[cst.ClassDef] = []
         self._bindings: dict[int, dict] = {}
         self.taken = {n.value for n in walk(flow.module) if isinstance(n, cst.Name)}
         self.stack: list[frozenset[str]] = []
@@ -50,6 +51,8 @@ class RegionTransformer(cst.CSTTransformer):
         self.scoped += isinstance(node, _SCOPES)
         if isinstance(node, cst.FunctionDef):
             self.scopes.append(node)
+        if isinstance(node, cst.ClassDef):
+            self.classes.append(node)
         if isinstance(node, cst.SimpleStatementLine):
             self.hoists.append([])
         return super().on_visit(node)
@@ -62,6 +65,8 @@ class RegionTransformer(cst.CSTTransformer):
         self.scoped -= isinstance(original, _SCOPES)
         if isinstance(original, cst.FunctionDef):
             self.scopes.pop()
+        if isinstance(original, cst.ClassDef):
+            self.classes.pop()
         if isinstance(original, cst.SimpleStatementLine):
             hoisted = self.hoists.pop()
             if hoisted and isinstance(result, cst.SimpleStatementLine):
@@ -72,8 +77,9 @@ class RegionTransformer(cst.CSTTransformer):
     def leave_Call(self, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         if not self.stack or self.stopped or id(original) in self.integers:
             return updated
-        if not related(tensor_reads(self.names, original), self.stack[-1]):
-            return updated
+        if not related(tensor_reads(self.names, original), self.stack[-1]) and not related(
+                self.flow.reads_through_calls(original, self.classes[-1] if self.classes else None), self.stack[-1]):
+            return updated  # neither it nor a function of this module it calls reads the region's tensors
         new = self.replace(original, updated)
         if new is None or _comments(updated) - _comments(new):
             return updated  # a replacement that would drop a comment inside the call is not made
@@ -102,12 +108,17 @@ class RegionTransformer(cst.CSTTransformer):
 
     # ----------------------------------------------------------------------- building
 
-    def stable(self, expr: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    def stable(self, expr: cst.BaseExpression, walrus: bool = False) -> Optional[cst.BaseExpression]:
         """``expr`` when evaluating it twice is harmless, else a fresh name bound to it just before
-        the statement (None when no statement can take it, e.g. inside a comprehension)."""
+        the statement; inside a lambda or a comprehension, where no statement can take it, a
+        ``(name := expr)`` when the caller (``walrus``) places it first and reads ``name`` after
+        (``straight``), else None."""
         if pure(self.names, expr):
             return expr
         if self.scoped or not self.hoists:
+            if walrus:
+                return cst.NamedExpr(target=cst.Name(self.fresh("st_input")), value=expr.with_changes(lpar=(), rpar=()),
+                                     lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
             self.notes.append("an operand with side effects (a layer call?) could not be evaluated once")
             return None
         return self.named(expr, "st_input")
@@ -153,7 +164,16 @@ class RegionTransformer(cst.CSTTransformer):
         return cst.Call(tf_attr(self.tf, dotted), every)
 
     def straight(self, soft: cst.BaseExpression, hard: cst.BaseExpression) -> cst.BaseExpression:
-        """``(soft + tf.stop_gradient(hard - soft))``: the value of ``hard``, the gradient of ``soft``."""
+        """``(soft + tf.stop_gradient(hard - soft))``: the value of ``hard``, the gradient of ``soft``.
+        A ``(name := x)`` soft is evaluated there, first; ``hard`` and the difference read ``name``."""
+        if isinstance(soft, cst.NamedExpr):
+            name = soft.target
+            hard = hard.visit(_Unname(name.value))
+            difference = cst.BinaryOperation(hard, cst.Subtract(), name)
+            total = cst.BinaryOperation(soft, cst.Add(), self.op("stop_gradient", difference))
+            total = total.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+            self.made.add(id(total))
+            return total
         difference = cst.BinaryOperation(hard, cst.Subtract(), operand(soft, right=True))
         total = cst.BinaryOperation(operand(soft), cst.Add(), self.op("stop_gradient", difference))
         total = total.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
@@ -176,3 +196,16 @@ def operand(expr: cst.BaseExpression, right: bool = False) -> cst.BaseExpression
     if loose and not expr.lpar:
         return expr.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
     return expr
+
+
+class _Unname(cst.CSTTransformer):
+    """``(name := x)`` -> ``name`` (its value is bound where the straight-through sum starts)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+
+    def leave_NamedExpr(self, original: cst.NamedExpr, updated: cst.NamedExpr) -> cst.BaseExpression:
+        if isinstance(updated.target, cst.Name) and updated.target.value == self.name:
+            return cst.Name(self.name)
+        return updated
