@@ -1,6 +1,6 @@
 """The mutation benchmark (bench/mutants) end to end, with real TensorFlow: ``generate`` on a host
 written here (one it has never seen), the exact output layout, seeded ``--per-host`` sampling, and the
-CI sample: a fixed, seeded sample of about 40 mutants of bench/hosts run through ``run``."""
+CI sample: a fixed, seeded sample of about 24 mutants of bench/hosts run through ``run``."""
 from __future__ import annotations
 
 import json
@@ -64,7 +64,7 @@ TRAIN = textwrap.dedent(
     """
 )
 
-SAMPLE = 40
+SAMPLE = 24  # about 40 until the suite neared 30 minutes; the full benchmark is README's
 OPERATORS = "hoist_before_tape,loss_after_tape,numpy_functions,round_on_path,late_variable_list,float_loss"
 
 
@@ -174,7 +174,7 @@ def _hosts() -> list[Path]:
 
 @pytest.mark.skipif(not _hosts(), reason="bench/hosts has no host yet")
 def test_ci_sample(tmp_path):
-    """About 40 mutants, seeded, from whatever hosts exist (copied first, so that the check that
+    """About 24 mutants, seeded, from whatever hosts exist (copied first, so that the check that
     ``run`` leaves hosts alone is not disturbed by anyone editing bench/hosts meanwhile); gradfix
     must write no false fix.  The repair rate is reported, not asserted (raising it is the next
     issue)."""
