@@ -49,8 +49,8 @@ PATH = "train.py"
 # a second on a CI core). No health check needs suppressing: drawing a program takes milliseconds.
 _COMMON = dict(deadline=None, derandomize=True, database=None)
 
-# 1,060 generated programs in all: 900 each through one codemod (drawn from REGISTRY, so each of
-# the 26 sees about 35), 100 through the whole composition, 60 more through every codemod and git
+# 1,000 generated programs in all: 900 each through one codemod (drawn from REGISTRY, so each of
+# the 26 sees about 35), 60 through the whole composition, 40 more through every codemod and git
 # apply. One codemod per program keeps CI at a few minutes on two cores (the whole suite must stay
 # under 30 minutes; these were 2,000 and 150 with 17 codemods, before the sandbox and security tests
 # came, then 1,300/100/50; the composed tests grow with every codemod added).
