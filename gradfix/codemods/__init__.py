@@ -16,6 +16,7 @@ from gradfix.codemods.late_variable_list import LateVariableList
 from gradfix.codemods.map_into_step import MapIntoStep
 from gradfix.codemods.metric_to_loss import MetricToLoss
 from gradfix.codemods.numpy_to_tf import NumpyToTf
+from gradfix.codemods.one_forward_pass import OneForwardPass
 from gradfix.codemods.predict_to_call import PredictToCall
 from gradfix.codemods.read_watched_copy import ReadWatchedCopy
 from gradfix.codemods.rebind_to_assign import RebindToAssign
@@ -31,7 +32,7 @@ from gradfix.codemods.watch_tensor import WatchTensor
 from gradfix.codemods.watch_variable import WatchVariable
 
 REGISTRY: tuple[Codemod, ...] = (
-    HoistIntoTape(), MapIntoStep(), TargetIntoTape(), PredictToCall(), NumpyToTf(), ReadWatchedCopy(), WatchTensor(), WatchVariable(),
+    HoistIntoTape(), MapIntoStep(), TargetIntoTape(), PredictToCall(), NumpyToTf(), ReadWatchedCopy(), OneForwardPass(), WatchTensor(), WatchVariable(),
     TrainableSources(), UnfreezeForStep(), LateVariableList(), BuildOnce(), DerivedProperty(), CustomGradientVariables(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(), AssignLoopToList(), StateToTensor(),
     StraightThrough(), FloatSource(), FreezeIntState(), CastToFloat(), SoftSurrogate(), UnusedBias(),
 )
