@@ -40,7 +40,7 @@ def test_self_description(codemod):
 
 def test_registry_order_and_lookup():
     names = [c.NAME for c in all_codemods()]
-    assert names == ["hoist-into-tape", "map-into-step", "target-into-tape", "predict-to-call", "numpy-to-tf", "read-watched-copy", "one-forward-pass", "watch-tensor", "watch-variable",
+    assert names == ["hoist-into-tape", "map-into-step", "loss-closure", "target-into-tape", "predict-to-call", "numpy-to-tf", "read-watched-copy", "one-forward-pass", "watch-tensor", "watch-variable",
                      "trainable-sources", "unfreeze-for-step", "late-variable-list", "build-once", "derived-property", "custom-gradient-variables", "metric-to-loss", "drop-stop-gradient", "rebind-to-assign",
                      "scatter-to-mask", "assign-loop-to-list", "state-to-tensor", "straight-through", "float-source", "freeze-int-state", "cast-to-float", "soft-surrogate", "use-unused-bias", "add-model-losses"]
     assert get("numpy-to-tf").NAME == "numpy-to-tf"

@@ -13,6 +13,7 @@ from gradfix.codemods.float_source import FloatSource
 from gradfix.codemods.freeze_int_state import FreezeIntState
 from gradfix.codemods.hoist_into_tape import HoistIntoTape
 from gradfix.codemods.late_variable_list import LateVariableList
+from gradfix.codemods.loss_closure import LossClosure
 from gradfix.codemods.map_into_step import MapIntoStep
 from gradfix.codemods.model_losses import AddModelLosses
 from gradfix.codemods.metric_to_loss import MetricToLoss
@@ -33,7 +34,7 @@ from gradfix.codemods.watch_tensor import WatchTensor
 from gradfix.codemods.watch_variable import WatchVariable
 
 REGISTRY: tuple[Codemod, ...] = (
-    HoistIntoTape(), MapIntoStep(), TargetIntoTape(), PredictToCall(), NumpyToTf(), ReadWatchedCopy(), OneForwardPass(), WatchTensor(), WatchVariable(),
+    HoistIntoTape(), MapIntoStep(), LossClosure(), TargetIntoTape(), PredictToCall(), NumpyToTf(), ReadWatchedCopy(), OneForwardPass(), WatchTensor(), WatchVariable(),
     TrainableSources(), UnfreezeForStep(), LateVariableList(), BuildOnce(), DerivedProperty(), CustomGradientVariables(), MetricToLoss(), DropStopGradient(), RebindToAssign(), ScatterToMask(), AssignLoopToList(), StateToTensor(),
     StraightThrough(), FloatSource(), FreezeIntState(), CastToFloat(), SoftSurrogate(), UnusedBias(), AddModelLosses(),
 )
