@@ -15,8 +15,8 @@ from gradfix.codemods.hoist_into_tape import HoistIntoTape
 from gradfix.codemods.late_variable_list import LateVariableList
 from gradfix.codemods.loss_closure import LossClosure
 from gradfix.codemods.map_into_step import MapIntoStep
-from gradfix.codemods.model_losses import AddModelLosses
 from gradfix.codemods.metric_to_loss import MetricToLoss
+from gradfix.codemods.model_losses import AddModelLosses
 from gradfix.codemods.numpy_to_tf import NumpyToTf
 from gradfix.codemods.one_forward_pass import OneForwardPass
 from gradfix.codemods.predict_to_call import PredictToCall
