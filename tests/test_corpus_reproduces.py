@@ -28,17 +28,15 @@ from pathlib import Path
 import pytest
 import tomllib
 
+from gradfix.codemods import REGISTRY
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from oracle import Zygote, notebook_program, run_oracle  # noqa: E402  (tests/oracle.py; tests/ may or may not be a package)
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 CAUSES = {"outside_tape", "numpy_in_graph", "non_differentiable_op", "assign_or_scatter", "int_dtype",
           "unwatched_tensor", "unwatched_variable", "no_variables", "variable_replaced", "loss_disconnected", "other"}
-CODEMODS = {"hoist-into-tape": "safe", "numpy-to-tf": "safe", "scatter-to-mask": "safe",
-            "cast-to-float": "unsafe", "predict-to-call": "safe", "watch-tensor": "safe",
-            "rebind-to-assign": "safe", "straight-through": "safe", "soft-surrogate": "unsafe",
-            "watch-variable": "safe", "trainable-sources": "safe", "drop-stop-gradient": "safe",
-            "target-into-tape": "safe", "late-variable-list": "safe"}
+CODEMODS = {c.NAME: c.SAFETY.value for c in REGISTRY}  # a case names real codemods, with their safety
 KINDS = ("broken", "clean", "unfixable")
 KEYS = {"kind", "cause", "codemods", "safety", "origin", "args", "notes", "eager", "fixed_files", "explain",
         "notebook", "host"}
