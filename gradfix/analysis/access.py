@@ -56,6 +56,9 @@ class Access:
     writes: frozenset[str]
     kills: frozenset[str]  # paths this statement surely rebinds (plain assignment targets)
 
+    def with_reads(self, more: frozenset[str]) -> "Access":
+        return self if not more else Access(self.reads | more, self.writes, self.kills)
+
 
 class _Collector(cst.CSTVisitor):
     def __init__(self) -> None:

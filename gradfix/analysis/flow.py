@@ -217,7 +217,10 @@ class Flow:
         raw = [(blk, k, region, access(blk.body[k])) for blk, k, region in seq]
         roots = self._sources(sources, raw)
         stmts, trainable = [], set(roots)
+        closures = _local_functions(tape.function)
         for blk, k, region, acc in raw:
+            if closures:  # ``loss = loss_fn()`` reads what the local ``def loss_fn`` reads (``output``)
+                acc = acc.with_reads(_closure_reads(blk.body[k], closures))
             writes = frozenset(w for w in acc.writes if w.split(".")[0] not in self.imported)
             hot = related(acc.reads, trainable) or related(self.reads_through_calls(blk.body[k], tape.klass),
                                                             trainable)
@@ -395,3 +398,21 @@ def _calls_and_imports(module: cst.Module) -> Iterator[Union[cst.Import, cst.Imp
             yield n
         elif not isinstance(n, cst.BaseExpression):
             stack.extend(children(n))
+
+
+def _local_functions(function: Optional[cst.FunctionDef]) -> dict[str, cst.FunctionDef]:
+    """The functions defined directly in ``function``'s body (closures), by name."""
+    if function is None or not isinstance(function.body, cst.IndentedBlock):
+        return {}
+    return {s.name.value: s for s in function.body.body if isinstance(s, cst.FunctionDef)}
+
+
+def _closure_reads(stmt: cst.CSTNode, closures: dict[str, cst.FunctionDef]) -> frozenset[str]:
+    """What the closures ``stmt`` calls read (their free names, as the caller sees them)."""
+    out: set[str] = set()
+    for call in (n for n in walk(stmt) if isinstance(n, cst.Call)):
+        function = closures.get(access_path(call.func) or "")
+        if function is not None:
+            params = {p.name.value for p in function.params.params}
+            out |= {r for r in expr_reads(function.body) if r.split(".")[0] not in params}
+    return frozenset(out)

@@ -204,6 +204,35 @@ class HoistIntoTape(Codemod):
                 """
             ),
         ),
+        Example(
+            title="the forward pass read by a local loss function (a closure) called in the tape",
+            before=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                net = tf.keras.layers.Dense(1)
+                def train_step(x, y):
+                    output = net(x)
+                    def loss_fn():
+                        return tf.reduce_mean((y - output) ** 2)
+                    with tf.GradientTape() as tape:
+                        loss = loss_fn()
+                    return tape.gradient(loss, net.trainable_variables)
+                """
+            ),
+            after=textwrap.dedent(
+                """\
+                import tensorflow as tf
+                net = tf.keras.layers.Dense(1)
+                def train_step(x, y):
+                    def loss_fn():
+                        return tf.reduce_mean((y - output) ** 2)
+                    with tf.GradientTape() as tape:
+                        output = net(x)
+                        loss = loss_fn()
+                    return tape.gradient(loss, net.trainable_variables)
+                """
+            ),
+        ),
         Unchanged(
             title="the value computed before the loop is read after it",
             code=textwrap.dedent(
@@ -342,6 +371,8 @@ def _conflict(call: GradientCall, plan: _Plan) -> Optional[int]:
 
 
 def _clash(other: Stmt, moved: Stmt) -> bool:
+    if isinstance(other.node, (cst.FunctionDef, cst.ClassDef)):  # its body reads when it is called
+        return related(other.writes, moved.reads | moved.writes)
     return related(other.reads, moved.writes) or related(other.writes, moved.reads | moved.writes)
 
 
