@@ -344,3 +344,27 @@ def test_a_tape_opened_around_strategy_run_is_explained_at_the_run(runner, tmp_p
     assert isinstance(outcome, Unrepaired)
     assert {(f.cause, f.cause_line) for f in outcome.findings} == {(Cause.OUTSIDE_TAPE, 17)}
     assert "inside the replica function" in outcome.findings[0].message
+
+
+def test_the_seed_articles_integer_example_is_repaired_as_a_labelled_unsafe_fix(runner, tmp_path):
+    """``scale = tf.Variable(3)`` meeting integer data: making the variable float is not enough (the
+    step would fail on float * int32), the integer tensors it meets are cast too; values change."""
+    code = """
+        import tensorflow as tf
+
+        xs = tf.constant([1, 2, 3, 4])
+        ys = tf.constant([3, 5, 7, 9])
+        scale = tf.Variable(3)
+        opt = tf.keras.optimizers.SGD(0.01)
+        for step in range(3):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean((scale * xs - ys) ** 2)
+            grads = tape.gradient(loss, [scale])
+            opt.apply_gradients(zip(grads, [scale]))
+        """
+    outcome = _repair(runner, tmp_path, code)
+    assert isinstance(outcome, Unrepaired) and outcome.suggestion is not None  # offered, not applied
+    assert {f.cause for f in outcome.findings} == {Cause.INT_DTYPE}
+    fixed = _fix(_repair(runner, tmp_path, code, unsafe=True))
+    assert "scale = tf.Variable(3, dtype=tf.float32)" in fixed
+    assert "scale * tf.cast(xs, tf.float32) - tf.cast(ys, tf.float32)" in fixed
