@@ -1,16 +1,22 @@
-"""Run gradfix (untuned) on the blind set and judge each result with the blind set's own oracle."""
+"""Run gradfix (untuned) on a blind set and judge each result with that set's own oracle.
+
+    python bench/run_blind.py bench/blind3        # prints one line per case and the totals
+"""
 import json, os, shutil, subprocess, sys, time
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import oracle as blind  # the blind set's independent oracle
+if len(sys.argv) != 2 or not os.path.isdir(os.path.join(sys.argv[1], "cases")):
+    sys.exit("usage: python bench/run_blind.py BLIND_SET_DIR (a folder with cases/ and oracle.py)")
+SET = os.path.abspath(sys.argv[1])
+sys.path.insert(0, SET)
+import oracle as blind  # noqa: E402  (the set's independent oracle)
 
 PY = os.environ.get("PYTHON", sys.executable)
-GRADFIX = os.environ.get("GRADFIX_ROOT", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+GRADFIX = os.environ.get("GRADFIX_ROOT", os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUT = os.path.join(os.environ.get("TMPDIR", "/tmp"), "gradfix-blind-run")
 shutil.rmtree(OUT, ignore_errors=True)
 os.makedirs(OUT)
 rows = []
-for name in sorted(os.listdir(os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases"))):
-    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases", name)
+for name in sorted(os.listdir(os.path.join(SET, "cases"))):
+    src = os.path.join(SET, "cases", name)
     meta = json.load(open(os.path.join(src, "meta.json")))
     work = os.path.join(OUT, name)
     shutil.copytree(src, work, ignore=shutil.ignore_patterns("fixed.py", "fixed", "meta.json", "__pycache__"))
