@@ -2,7 +2,13 @@
 
     python bench/run_blind.py bench/blind3        # prints one line per case and the totals
 """
-import json, os, shutil, subprocess, sys, time
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
 if len(sys.argv) != 2 or not os.path.isdir(os.path.join(sys.argv[1], "cases")):
     sys.exit("usage: python bench/run_blind.py BLIND_SET_DIR (a folder with cases/ and oracle.py)")
 SET = os.path.abspath(sys.argv[1])
